@@ -1,0 +1,109 @@
+"""One place for the pipeline's configuration.
+
+Every setting has an environment variable and a default that works from the repository root.
+Inside an Airflow task, an Airflow Variable of the same name overrides the environment variable,
+so an operator can repoint a deployment from the UI without redeploying. Nothing here touches the
+metadata database at import time: Variables are only read when `load_settings()` is called from a
+running task.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+#: Name of the one-slot Airflow pool that serializes every DuckDB writer.
+WRITER_POOL = "duckdb_writer"
+
+#: (env var / Airflow Variable name, default) for each setting.
+DEFAULTS: dict[str, str] = {
+    "COMMENTS_LANDING_DIR": "data/landing",
+    "COMMENTS_WAREHOUSE": "data/warehouse/comments.duckdb",
+    "COMMENTS_BI_SNAPSHOT": "data/warehouse/comments_bi.duckdb",
+    "COMMENTS_WORK_DIR": "data/work",
+    "COMMENTS_DBT_PROJECT_DIR": "dbt",
+    "COMMENTS_DBT_TARGET_DIR": "data/dbt_target",
+    "COMMENTS_LANGUAGE_DETECTOR": "langdetect",
+    "COMMENTS_PARSE_BATCH_ROWS": "50000",
+    "COMMENTS_ALERT_WEBHOOK": "",
+    "COMMENTS_CSV_MAPPING": "",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    bi_snapshot: Path
+    work_dir: Path
+    dbt_project_dir: Path
+    dbt_target_dir: Path
+    language_detector: str
+    parse_batch_rows: int
+    alert_webhook: str
+    csv_mapping: str
+
+    def ensure_dirs(self) -> None:
+        """Create every folder the pipeline writes to (a fresh Airflow home has none)."""
+        for folder in (
+            self.landing_dir,
+            self.warehouse.parent,
+            self.bi_snapshot.parent,
+            self.work_dir,
+            self.dbt_target_dir,
+        ):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+def _airflow_variable(name: str) -> str | None:
+    """Read an Airflow Variable when running inside a task; None anywhere else."""
+    if os.environ.get("COMMENTS_IGNORE_AIRFLOW_VARIABLES"):
+        return None
+    try:
+        from airflow.sdk import Variable
+    except ImportError:  # plain Python use (tests of the package, benchmarks)
+        return None
+    try:
+        return Variable.get(name, default=None)
+    except Exception:  # not inside a task context, or no metadata DB reachable
+        return None
+
+
+def _resolve(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (REPO_ROOT / path)
+
+
+def _value(name: str, use_variables: bool) -> str:
+    if use_variables:
+        from_variable = _airflow_variable(name)
+        if from_variable not in (None, ""):
+            return str(from_variable)
+    return os.environ.get(name, DEFAULTS[name])
+
+
+def load_settings(use_variables: bool = False) -> Settings:
+    """Build the settings from Airflow Variables (optional), env vars and defaults.
+
+    Relative paths are resolved against the repository root, so the DAG works the same from
+    `make demo`, from `airflow dags test` in any Airflow home, and from the test suite.
+    """
+
+    def get(name: str) -> str:
+        return _value(name, use_variables)
+
+    return Settings(
+        landing_dir=_resolve(get("COMMENTS_LANDING_DIR")),
+        warehouse=_resolve(get("COMMENTS_WAREHOUSE")),
+        bi_snapshot=_resolve(get("COMMENTS_BI_SNAPSHOT")),
+        work_dir=_resolve(get("COMMENTS_WORK_DIR")),
+        dbt_project_dir=_resolve(get("COMMENTS_DBT_PROJECT_DIR")),
+        dbt_target_dir=_resolve(get("COMMENTS_DBT_TARGET_DIR")),
+        language_detector=get("COMMENTS_LANGUAGE_DETECTOR"),
+        parse_batch_rows=int(get("COMMENTS_PARSE_BATCH_ROWS")),
+        alert_webhook=get("COMMENTS_ALERT_WEBHOOK"),
+        csv_mapping=get("COMMENTS_CSV_MAPPING"),
+    )

@@ -1,0 +1,1 @@
+"""Dump format readers: one module per format, each yielding canonical records."""

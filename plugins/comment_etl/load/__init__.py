@@ -1,0 +1,1 @@
+"""Parse dumps to Parquet, load them into DuckDB in one transaction, publish the BI snapshot."""

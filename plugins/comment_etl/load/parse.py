@@ -1,0 +1,251 @@
+"""Parse one dump file into Parquet files: the work of one mapped Airflow task.
+
+Parsing never touches the warehouse, so any number of files can be parsed in parallel processes
+while DuckDB keeps its single writer. The output of a file is a folder with ``comments.parquet``
+(written in row groups of ``batch_rows`` as the file streams, so memory stays flat with file
+size), ``contents.parquet`` and ``rejects.parquet``, plus a JSON-able manifest the loader reads.
+
+A file that cannot be read to its end (truncated compression, invalid encoding, unknown format)
+produces no data files at all: its manifest says ``failed`` with the reason, and the loader
+records that in the ledger and the rejects table, so it never vanishes silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import zlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import zstandard
+
+from comment_etl.formats.base import FileUnreadable, detect_format, open_decompressed
+from comment_etl.formats.registry import FORMATS
+from comment_etl.normalize.language import get_detector
+from comment_etl.normalize.text import normalize_label, normalize_text
+from comment_etl.records import (
+    COMMENT_READER_FIELDS,
+    COMMENT_SCHEMA,
+    CONTENT_SCHEMA,
+    REJECT_SCHEMA,
+    Comment,
+    Content,
+    Reject,
+    SourceFile,
+)
+
+log = logging.getLogger(__name__)
+
+#: Errors that mean "this file cannot be read to its end": the whole file fails, nothing loads.
+FILE_ERRORS = (
+    FileUnreadable,
+    EOFError,
+    OSError,
+    zlib.error,
+    zstandard.ZstdError,
+    UnicodeDecodeError,
+)
+
+
+@dataclass
+class Manifest:
+    """What parsing one file produced; passed (as a dict) from the parse task to the loader."""
+
+    source_file: str
+    path: str
+    sha256: str
+    size_bytes: int
+    status: str  # "parsed" or "failed"
+    format: str | None = None
+    comments: int = 0
+    contents: int = 0
+    rejects: int = 0
+    error: str | None = None
+    output_dir: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        return cls(**data)
+
+
+class _CommentBatches:
+    """Accumulates comments column-wise and writes normalized, language-tagged row groups."""
+
+    def __init__(self, path: Path, source_file: str, batch_rows: int, detector_name: str):
+        self.path = path
+        self.source_file = source_file
+        self.batch_rows = batch_rows
+        self.detector = get_detector(detector_name)
+        self.columns: dict[str, list[Any]] = {name: [] for name in COMMENT_READER_FIELDS}
+        self.writer: pq.ParquetWriter | None = None
+        self.count = 0
+
+    def add(self, comment: Comment) -> None:
+        for name, values in self.columns.items():
+            values.append(getattr(comment, name))
+        if len(self.columns["comment_id"]) >= self.batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        rows = len(self.columns["comment_id"])
+        if not rows:
+            return
+        arrays = {
+            name: pa.array(values, type=COMMENT_SCHEMA.field(name).type)
+            for name, values in self.columns.items()
+        }
+        arrays["text"] = normalize_text(arrays["text"])
+        arrays["author_name"] = normalize_label(arrays["author_name"])
+        guesses = self.detector.detect_batch(arrays["text"].to_pylist())
+        arrays["language"] = pa.array([g.language for g in guesses], pa.string())
+        arrays["language_confidence"] = pa.array([g.confidence for g in guesses], pa.float64())
+        arrays["language_detector"] = pa.array([self.detector.name] * rows, pa.string())
+        arrays["source_file"] = pa.array([self.source_file] * rows, pa.string())
+        table = pa.table([arrays[f.name] for f in COMMENT_SCHEMA], schema=COMMENT_SCHEMA)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, COMMENT_SCHEMA, compression="zstd")
+        self.writer.write_table(table)
+        self.count += rows
+        self.columns = {name: [] for name in COMMENT_READER_FIELDS}
+
+    def close(self) -> None:
+        self.flush()
+        if self.writer is None:  # no comments: still write an empty file with the schema
+            pq.write_table(COMMENT_SCHEMA.empty_table(), self.path)
+        else:
+            self.writer.close()
+
+
+def _merge_content(known: dict[tuple[str, str], Content], content: Content) -> None:
+    """Several records may describe one content: keep the first non-null value per field."""
+    key = (content.platform, content.content_id)
+    current = known.get(key)
+    if current is None:
+        known[key] = content
+        return
+    for name in ("title", "description", "url", "channel", "published_at"):
+        if getattr(current, name) is None and getattr(content, name) is not None:
+            setattr(current, name, getattr(content, name))
+
+
+def _write_contents(path: Path, contents: list[Content], source_file: str) -> None:
+    columns: dict[str, list[Any]] = {f.name: [] for f in CONTENT_SCHEMA}
+    for content in contents:
+        for name in columns:
+            columns[name].append(source_file if name == "source_file" else getattr(content, name))
+    arrays = [pa.array(columns[f.name], type=f.type) for f in CONTENT_SCHEMA]
+    table = pa.table(arrays, schema=CONTENT_SCHEMA)
+    table = table.set_column(
+        table.schema.get_field_index("title"), "title", normalize_label(table["title"])
+    )
+    table = table.set_column(
+        table.schema.get_field_index("description"),
+        "description",
+        normalize_text(table["description"]),
+    )
+    pq.write_table(table, path)
+
+
+def _write_rejects(path: Path, rejects: list[Reject], source_file: str) -> None:
+    table = pa.table(
+        {
+            "source_file": pa.array([source_file] * len(rejects), pa.string()),
+            "record_number": pa.array([r.record_number for r in rejects], pa.int64()),
+            "reason": pa.array([r.reason for r in rejects], pa.string()),
+            "raw_excerpt": pa.array([r.raw_excerpt for r in rejects], pa.string()),
+        },
+        schema=REJECT_SCHEMA,
+    )
+    pq.write_table(table, path)
+
+
+def parse_file(
+    path: str | Path,
+    source_file: str,
+    sha256: str,
+    size_bytes: int,
+    output_dir: str | Path,
+    *,
+    batch_rows: int = 50_000,
+    detector: str = "langdetect",
+    hints: dict[str, str] | None = None,
+) -> Manifest:
+    """Parse `path` into Parquet files under `output_dir`; never raises for bad input."""
+    out = Path(output_dir)
+    if out.exists():  # a retried task starts clean
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    manifest = Manifest(
+        source_file=source_file,
+        path=str(path),
+        sha256=sha256,
+        size_bytes=size_bytes,
+        status="parsed",
+        output_dir=str(out),
+    )
+    source = SourceFile(path=str(path), name=Path(path).name, hints=dict(hints or {}))
+    contents: dict[tuple[str, str], Content] = {}
+    rejects: list[Reject] = []
+    comments = _CommentBatches(out / "comments.parquet", source_file, batch_rows, detector)
+    try:
+        module = detect_format(path, source, FORMATS)
+        manifest.format = module.NAME
+        with open_decompressed(path) as stream:
+            for record in module.read(stream, source):
+                if isinstance(record, Comment):
+                    comments.add(record)
+                elif isinstance(record, Content):
+                    _merge_content(contents, record)
+                else:
+                    rejects.append(record)
+        comments.close()
+    except FILE_ERRORS as exc:
+        if comments.writer is not None:
+            comments.writer.close()
+        shutil.rmtree(out, ignore_errors=True)
+        manifest.status = "failed"
+        manifest.error = f"{type(exc).__name__}: {exc}"
+        manifest.output_dir = None
+        log.error(
+            "FILE FAILED %s (format %s): %s. Nothing from this file is loaded; it is recorded "
+            "as failed in staging.load_ledger. Fix or re-export the file and drop the new "
+            "version into the landing folder (a file with new content is picked up again).",
+            source_file,
+            manifest.format or "unknown",
+            manifest.error,
+        )
+        return manifest
+
+    _write_contents(out / "contents.parquet", list(contents.values()), source_file)
+    _write_rejects(out / "rejects.parquet", rejects, source_file)
+    manifest.files = {
+        "comments": str(out / "comments.parquet"),
+        "contents": str(out / "contents.parquet"),
+        "rejects": str(out / "rejects.parquet"),
+    }
+    manifest.comments = comments.count
+    manifest.contents = len(contents)
+    manifest.rejects = len(rejects)
+    for reject in rejects[:20]:
+        log.warning("REJECTED %s record %s: %s", source_file, reject.record_number, reject.reason)
+    if len(rejects) > 20:
+        log.warning(
+            "... and %d more rejects in %s (see staging.rejects)", len(rejects) - 20, source_file
+        )
+    log.info(
+        "parsed %s as %s: %d comments, %d contents, %d rejects",
+        source_file,
+        manifest.format,
+        manifest.comments,
+        manifest.contents,
+        manifest.rejects,
+    )
+    return manifest

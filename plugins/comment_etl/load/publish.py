@@ -1,0 +1,49 @@
+"""Publish the read-only BI snapshot of the warehouse.
+
+BI tools must never hold the pipeline's warehouse file open (that would block the single
+writer). They open a snapshot instead, which is replaced atomically: the warehouse is
+checkpointed (so the file holds everything and the WAL is empty), copied to a temp file next to
+the snapshot, then `os.replace`d over it. A reader that has the old snapshot open keeps reading
+the old inode undisturbed and sees the new data when it reconnects.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from comment_etl.load.warehouse import connect
+
+MART_SCHEMA = "marts"
+
+
+def mart_row_counts(con: duckdb.DuckDBPyConnection, schema: str = MART_SCHEMA) -> dict[str, int]:
+    """Rows per table in `schema` (for the asset event and the demo summary)."""
+    tables = [
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+            [schema],
+        ).fetchall()
+    ]
+    return {
+        table: int(con.execute(f'select count(*) from {schema}."{table}"').fetchone()[0])
+        for table in tables
+    }
+
+
+def publish_snapshot(warehouse: str | Path, snapshot: str | Path) -> dict[str, int]:
+    """Checkpoint the warehouse, swap in a fresh snapshot, return rows per mart."""
+    warehouse, snapshot = Path(warehouse), Path(snapshot)
+    with connect(warehouse) as con:
+        con.execute("checkpoint")
+        counts = mart_row_counts(con)
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    temp = snapshot.with_name(f".{snapshot.name}.tmp")
+    shutil.copyfile(warehouse, temp)
+    os.replace(temp, snapshot)
+    return counts

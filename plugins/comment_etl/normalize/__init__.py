@@ -1,0 +1,1 @@
+"""Normalization: text cleaning (vectorized in Arrow) and language detection (batched)."""

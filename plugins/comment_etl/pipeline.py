@@ -1,0 +1,121 @@
+"""The daily pipeline's steps as plain functions, so the DAG file only wires them.
+
+Every step takes the `Settings` and JSON-able inputs and returns JSON-able outputs (they travel
+as XComs). Each is usable and tested without a scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from comment_etl.config import Settings
+from comment_etl.load.discover import Candidate, new_candidates, scan_landing
+from comment_etl.load.loader import cleanup_outputs, load_run
+from comment_etl.load.parse import Manifest, parse_file
+from comment_etl.load.publish import publish_snapshot
+from comment_etl.load.warehouse import known_sha256
+from comment_etl.transform.dbt_build import run_dbt_build
+
+log = logging.getLogger(__name__)
+
+
+def safe_key(text: str) -> str:
+    """A run id or file name made safe for a folder name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:120]
+
+
+def discover(settings: Settings) -> list[dict[str, Any]]:
+    """New files in the landing folder (by sha256 against the ledger)."""
+    settings.ensure_dirs()
+    candidates = scan_landing(settings.landing_dir)
+    fresh = new_candidates(candidates, known_sha256(settings.warehouse))
+    log.info(
+        "landing folder %s: %d dump files, %d new",
+        settings.landing_dir,
+        len(candidates),
+        len(fresh),
+    )
+    for candidate in fresh:
+        log.info(
+            "new: %s (%d bytes, sha256 %s)",
+            candidate.source_file,
+            candidate.size_bytes,
+            candidate.sha256[:12],
+        )
+    return [candidate.to_dict() for candidate in fresh]
+
+
+def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[str, Any]:
+    """Parse one candidate file to Parquet; bad input yields a `failed` manifest, not an error."""
+    item = Candidate(**candidate)
+    if item.invalid_reason:
+        log.error("FILE FAILED %s: %s", item.source_file, item.invalid_reason)
+        return Manifest(
+            source_file=item.source_file,
+            path=item.path,
+            sha256=item.sha256,
+            size_bytes=item.size_bytes,
+            status="failed",
+            error=item.invalid_reason,
+        ).to_dict()
+    output_dir = settings.work_dir / safe_key(run_key) / item.sha256[:24]
+    hints = {"csv_mapping": settings.csv_mapping} if settings.csv_mapping else {}
+    manifest = parse_file(
+        item.path,
+        item.source_file,
+        item.sha256,
+        item.size_bytes,
+        output_dir,
+        batch_rows=settings.parse_batch_rows,
+        detector=settings.language_detector,
+        hints=hints,
+    )
+    return manifest.to_dict()
+
+
+def load(settings: Settings, manifests: list[dict[str, Any]], load_id: str) -> dict[str, Any]:
+    """Load every parsed file of the run in one transaction, then drop the Parquet files."""
+    parsed = [Manifest.from_dict(m) for m in manifests if m]
+    summary = load_run(settings.warehouse, parsed, load_id)
+    cleanup_outputs(parsed)
+    return summary.to_dict()
+
+
+def build_marts(settings: Settings) -> dict[str, Any]:
+    result = run_dbt_build(settings.dbt_project_dir, settings.warehouse, settings.dbt_target_dir)
+    return {"counts": result.counts, "elapsed_s": result.elapsed_s}
+
+
+def publish(settings: Settings) -> dict[str, int]:
+    """Swap in a new BI snapshot and return rows per mart (the asset event's metadata)."""
+    counts = publish_snapshot(settings.warehouse, settings.bi_snapshot)
+    log.info("published %s: %s", settings.bi_snapshot, counts)
+    return counts
+
+
+def alert_lines(summary: dict[str, Any] | None, marts: dict[str, int] | None) -> list[str]:
+    """Human-readable findings of a run that a data engineer should look at."""
+    lines: list[str] = []
+    if summary:
+        for name in summary.get("failed_files", []):
+            lines.append(
+                f"file failed and was not loaded: {name} (see staging.load_ledger.error; "
+                "drop a fixed version into the landing folder)"
+            )
+        if summary.get("rejects"):
+            lines.append(
+                f"{summary['rejects']} records rejected in load {summary.get('load_id')} "
+                "(see staging.rejects for file, record number and reason)"
+            )
+    if marts is None:
+        lines.append("the marts were not rebuilt and published in this run (see the failed task)")
+    elif not marts.get("fct_comments"):
+        lines.append("marts.fct_comments is empty after this run")
+    return lines
+
+
+def warehouse_exists(settings: Settings) -> bool:
+    return Path(settings.warehouse).exists()

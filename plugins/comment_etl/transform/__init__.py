@@ -1,0 +1,1 @@
+"""Transformations: the dbt project that builds the marts from the staging tables."""

@@ -1,0 +1,65 @@
+"""Test-wide setup: an isolated Airflow home, set before anything imports Airflow.
+
+Airflow reads AIRFLOW_HOME and its config when first imported, so these variables are set at
+conftest import time (pytest imports conftest before any test module). Each DAG test then gets
+its own landing folder, warehouse and snapshot through `pipeline_env`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+SEED_PAGE = FIXTURES / "perseverance_landing_page.txt"
+
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="comments-airflow-home-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO / "plugins")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/airflow.db"
+os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "INFO"
+# A failing task in a test must fail now, not after minutes of retry delays.
+os.environ["COMMENTS_TASK_RETRIES"] = "0"
+os.environ.setdefault("COMMENTS_IGNORE_AIRFLOW_VARIABLES", "")
+sys.path.insert(0, str(REPO / "plugins"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A fresh SQLite metadata database for the whole session."""
+    from airflow.utils import db
+
+    db.resetdb()
+    return _AIRFLOW_HOME
+
+
+@pytest.fixture
+def pipeline_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Point every COMMENTS_* path at a temp folder; returns the paths."""
+    paths = {
+        "landing": tmp_path / "landing",
+        "warehouse": tmp_path / "warehouse" / "comments.duckdb",
+        "snapshot": tmp_path / "warehouse" / "comments_bi.duckdb",
+        "work": tmp_path / "work",
+        "dbt_target": tmp_path / "dbt_target",
+    }
+    paths["landing"].mkdir()
+    monkeypatch.setenv("COMMENTS_LANDING_DIR", str(paths["landing"]))
+    monkeypatch.setenv("COMMENTS_WAREHOUSE", str(paths["warehouse"]))
+    monkeypatch.setenv("COMMENTS_BI_SNAPSHOT", str(paths["snapshot"]))
+    monkeypatch.setenv("COMMENTS_WORK_DIR", str(paths["work"]))
+    monkeypatch.setenv("COMMENTS_DBT_TARGET_DIR", str(paths["dbt_target"]))
+    return paths
