@@ -1,0 +1,29 @@
+"""The ordered list of format readers the detector tries (most specific first).
+
+Sniffing looks at the file's content (the extension is only a hint), so the order matters where
+shapes overlap:
+
+1. ``youtube_api``: JSON with ``"kind": "youtube#comment..."``, unmistakable;
+2. ``ytcd``: JSON objects with a ``"cid"`` key (lines, ``--pretty`` or array);
+3. ``reddit``: JSON lines with ``link_id`` / ``subreddit`` / ``body`` + ``author``;
+4. ``hackernews``: JSON items with ``"type": "comment"|"story"|...`` or ``{story, comments}``;
+5. ``csv_export``: a header row of known column names (or a ``.csv`` name) - after every JSON
+   format, since a JSON line is never a CSV header;
+6. ``page_text``: free text, last, because almost anything could be a title line.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from comment_etl.formats import csv_export, hackernews, page_text, reddit, youtube_api, ytcd
+
+#: Sniffed in this order; the first match wins. Free-text formats go last.
+FORMATS: list[ModuleType] = [youtube_api, ytcd, reddit, hackernews, csv_export, page_text]
+
+
+def by_name(name: str) -> ModuleType:
+    for module in FORMATS:
+        if name == module.NAME:
+            return module
+    raise KeyError(name)
