@@ -18,6 +18,10 @@ WAREHOUSE_ASSET = Asset(name="comments_warehouse", uri="file:///comments_warehou
 DOC = """
 ### Comment dumps → DuckDB warehouse (daily)
 
+0. **fetch_sources** — when configured, the scrapers write raw dumps into the landing folder:
+   the YouTube Data API for `COMMENTS_YOUTUBE_VIDEO_IDS` (API key from the Airflow Connection
+   `youtube_api`) and HTTP(S) dump URLs from `COMMENTS_DUMP_URLS`. Per-video problems
+   (comments disabled, not found, quota exhausted) are reported, not fatal.
 1. **discover** — hash every file in the landing folder (`COMMENTS_LANDING_DIR`); files whose
    sha256 is already in `staging.load_ledger` are skipped (a file loads once; a fixed re-export
    with new bytes loads again).
@@ -75,7 +79,14 @@ def _on_failure(context: dict[str, Any]) -> None:
     on_failure_callback=_on_failure,
 )
 def comments_daily() -> None:
-    @task(pool=WRITER_POOL)
+    @task
+    def fetch_sources() -> dict[str, Any]:
+        from comment_etl import pipeline
+
+        return pipeline.fetch_sources(_settings())
+
+    # all_done: a scraper failure must not keep the files already in landing from loading.
+    @task(pool=WRITER_POOL, trigger_rule="all_done")
     def discover() -> list[dict[str, Any]]:
         from comment_etl import pipeline
 
@@ -111,11 +122,15 @@ def comments_daily() -> None:
         return counts
 
     @task(trigger_rule="all_done", retries=0)
-    def report(summary: dict[str, Any] | None, marts: dict[str, int] | None) -> list[str]:
+    def report(
+        sources: dict[str, Any] | None,
+        summary: dict[str, Any] | None,
+        marts: dict[str, int] | None,
+    ) -> list[str]:
         from comment_etl import pipeline
         from comment_etl.alerts import send_alert
 
-        findings = pipeline.alert_lines(summary, marts)
+        findings = pipeline.alert_lines(summary, marts, sources)
         context = get_current_context()
         send_alert(
             _settings().alert_webhook,
@@ -132,14 +147,17 @@ def comments_daily() -> None:
             "a task of this run failed (see the red task's log); the report task has the findings"
         )
 
+    fetched = fetch_sources()
     candidates = discover()
+    fetched >> candidates
     manifests = parse.expand(candidate=candidates)
     summary = load_staging(manifests)
     built = dbt_build()
     marts = publish()
     summary >> built >> marts
-    reported = report(summary, marts)
-    [candidates, manifests, summary, built, marts, reported] >> fail_run_if_any_task_failed()
+    reported = report(fetched, summary, marts)
+    everything = [fetched, candidates, manifests, summary, built, marts, reported]
+    everything >> fail_run_if_any_task_failed()
 
 
 dag = comments_daily()

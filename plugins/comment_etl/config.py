@@ -10,6 +10,7 @@ running task.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +27,18 @@ DEFAULTS: dict[str, str] = {
     "COMMENTS_WORK_DIR": "data/work",
     "COMMENTS_DBT_PROJECT_DIR": "dbt",
     "COMMENTS_DBT_TARGET_DIR": "data/dbt_target",
-    "COMMENTS_LANGUAGE_DETECTOR": "langdetect",
+    # combined = fastText, with lingua where fastText is unsure (bench/language/RESULTS.md).
+    "COMMENTS_LANGUAGE_DETECTOR": "combined",
+    "COMMENTS_LANGUAGE_WORKERS": "0",
     "COMMENTS_PARSE_BATCH_ROWS": "50000",
     "COMMENTS_ALERT_WEBHOOK": "",
     "COMMENTS_CSV_MAPPING": "",
+    # Scrapers (empty = off): comma/space separated video ids and dump URLs.
+    "COMMENTS_YOUTUBE_VIDEO_IDS": "",
+    "COMMENTS_YOUTUBE_CONN_ID": "youtube_api",
+    "COMMENTS_YOUTUBE_API_URL": "https://www.googleapis.com/youtube/v3",
+    "COMMENTS_DUMP_URLS": "",
+    "COMMENTS_DUMP_MAX_BYTES": str(64 * 1024**3),
 }
 
 
@@ -42,9 +51,15 @@ class Settings:
     dbt_project_dir: Path
     dbt_target_dir: Path
     language_detector: str
+    language_workers: int
     parse_batch_rows: int
     alert_webhook: str
     csv_mapping: str
+    youtube_video_ids: tuple[str, ...] = ()
+    youtube_conn_id: str = "youtube_api"
+    youtube_api_url: str = "https://www.googleapis.com/youtube/v3"
+    dump_urls: tuple[str, ...] = ()
+    dump_max_bytes: int = 64 * 1024**3
 
     def ensure_dirs(self) -> None:
         """Create every folder the pipeline writes to (a fresh Airflow home has none)."""
@@ -103,7 +118,17 @@ def load_settings(use_variables: bool = False) -> Settings:
         dbt_project_dir=_resolve(get("COMMENTS_DBT_PROJECT_DIR")),
         dbt_target_dir=_resolve(get("COMMENTS_DBT_TARGET_DIR")),
         language_detector=get("COMMENTS_LANGUAGE_DETECTOR"),
+        language_workers=int(get("COMMENTS_LANGUAGE_WORKERS")),
         parse_batch_rows=int(get("COMMENTS_PARSE_BATCH_ROWS")),
         alert_webhook=get("COMMENTS_ALERT_WEBHOOK"),
         csv_mapping=get("COMMENTS_CSV_MAPPING"),
+        youtube_video_ids=_split(get("COMMENTS_YOUTUBE_VIDEO_IDS")),
+        youtube_conn_id=get("COMMENTS_YOUTUBE_CONN_ID"),
+        youtube_api_url=get("COMMENTS_YOUTUBE_API_URL"),
+        dump_urls=_split(get("COMMENTS_DUMP_URLS")),
+        dump_max_bytes=int(get("COMMENTS_DUMP_MAX_BYTES")),
     )
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part for part in re.split(r"[\s,]+", value) if part)

@@ -27,6 +27,49 @@ def safe_key(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:120]
 
 
+def fetch_sources(settings: Settings) -> dict[str, Any]:
+    """Run the configured scrapers into the landing folder (nothing configured: nothing done).
+
+    Scraper problems are results, not exceptions: a disabled or missing video, a refused URL or
+    an exhausted quota is reported (and alerted) while the files already on disk still load.
+    """
+    settings.ensure_dirs()
+    results: dict[str, Any] = {"youtube": [], "dumps": []}
+    if settings.youtube_video_ids:
+        from comment_etl.sources.youtube_api import api_key_from_connection, scrape_videos
+
+        videos = scrape_videos(
+            settings.youtube_video_ids,
+            settings.landing_dir,
+            api_key_from_connection(settings.youtube_conn_id),
+            base_url=settings.youtube_api_url,
+        )
+        results["youtube"] = [video.to_dict() for video in videos]
+    if settings.dump_urls:
+        from comment_etl.sources.http_dump import download_dumps
+
+        dumps = download_dumps(
+            settings.dump_urls, settings.landing_dir, max_bytes=settings.dump_max_bytes
+        )
+        results["dumps"] = [dump.to_dict() for dump in dumps]
+    return results
+
+
+def source_findings(results: dict[str, Any] | None) -> list[str]:
+    """Scraper outcomes a data engineer should see."""
+    lines = []
+    for video in (results or {}).get("youtube", []):
+        if video.get("status") != "ok":
+            lines.append(
+                f"YouTube video {video.get('video_id')}: {video.get('status')}: "
+                f"{video.get('message') or ''}".rstrip(": ")
+            )
+    for dump in (results or {}).get("dumps", []):
+        if dump.get("status") == "failed":
+            lines.append(f"dump URL {dump.get('url')}: failed: {dump.get('message')}")
+    return lines
+
+
 def discover(settings: Settings) -> list[dict[str, Any]]:
     """New files in the landing folder (by sha256 against the ledger)."""
     settings.ensure_dirs()
@@ -72,6 +115,8 @@ def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[s
         batch_rows=settings.parse_batch_rows,
         detector=settings.language_detector,
         hints=hints,
+        language_cache=settings.bi_snapshot,
+        language_workers=settings.language_workers or None,
     )
     return manifest.to_dict()
 
@@ -96,9 +141,13 @@ def publish(settings: Settings) -> dict[str, int]:
     return counts
 
 
-def alert_lines(summary: dict[str, Any] | None, marts: dict[str, int] | None) -> list[str]:
+def alert_lines(
+    summary: dict[str, Any] | None,
+    marts: dict[str, int] | None,
+    sources: dict[str, Any] | None = None,
+) -> list[str]:
     """Human-readable findings of a run that a data engineer should look at."""
-    lines: list[str] = []
+    lines: list[str] = source_findings(sources)
     if summary:
         for name in summary.get("failed_files", []):
             lines.append(

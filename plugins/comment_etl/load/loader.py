@@ -79,6 +79,14 @@ def _load_parsed(con, manifest: Manifest, load_id: str, now: datetime) -> tuple[
         {"load_id": load_id, "now": now, "path": files["rejects"]},
     ).fetchone()[0]
     con.execute("drop table _incoming")
+    if "language_cache" in files:
+        con.execute(
+            "insert into staging.language_cache (detector, text_hash, language, confidence, "
+            "load_id) select distinct on (n.detector, n.text_hash) n.detector, n.text_hash, "
+            "n.language, n.confidence, $load_id from read_parquet($path) n "
+            "anti join staging.language_cache c using (detector, text_hash)",
+            {"load_id": load_id, "path": files["language_cache"]},
+        )
     return int(loaded), int(rejected) + int(duplicates)
 
 

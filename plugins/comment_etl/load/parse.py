@@ -26,6 +26,7 @@ import zstandard
 from comment_etl.formats.base import FileUnreadable, detect_format, open_decompressed
 from comment_etl.formats.registry import FORMATS
 from comment_etl.normalize.language import get_detector
+from comment_etl.normalize.language_cache import CachedLabeler
 from comment_etl.normalize.text import normalize_label, normalize_text
 from comment_etl.records import (
     COMMENT_READER_FIELDS,
@@ -79,11 +80,20 @@ class Manifest:
 class _CommentBatches:
     """Accumulates comments column-wise and writes normalized, language-tagged row groups."""
 
-    def __init__(self, path: Path, source_file: str, batch_rows: int, detector_name: str):
+    def __init__(
+        self,
+        path: Path,
+        source_file: str,
+        batch_rows: int,
+        detector_name: str,
+        language_cache: str | Path | None,
+        workers: int | None = None,
+    ):
         self.path = path
         self.source_file = source_file
         self.batch_rows = batch_rows
-        self.detector = get_detector(detector_name)
+        self.detector = get_detector(detector_name, workers)
+        self.labeler = CachedLabeler(self.detector, language_cache)
         self.columns: dict[str, list[Any]] = {name: [] for name in COMMENT_READER_FIELDS}
         self.writer: pq.ParquetWriter | None = None
         self.count = 0
@@ -104,7 +114,7 @@ class _CommentBatches:
         }
         arrays["text"] = normalize_text(arrays["text"])
         arrays["author_name"] = normalize_label(arrays["author_name"])
-        guesses = self.detector.detect_batch(arrays["text"].to_pylist())
+        guesses = self.labeler.label(arrays["text"].to_pylist())
         arrays["language"] = pa.array([g.language for g in guesses], pa.string())
         arrays["language_confidence"] = pa.array([g.confidence for g in guesses], pa.float64())
         arrays["language_detector"] = pa.array([self.detector.name] * rows, pa.string())
@@ -118,6 +128,7 @@ class _CommentBatches:
 
     def close(self) -> None:
         self.flush()
+        self.labeler.close()
         if self.writer is None:  # no comments: still write an empty file with the schema
             pq.write_table(COMMENT_SCHEMA.empty_table(), self.path)
         else:
@@ -177,6 +188,8 @@ def parse_file(
     batch_rows: int = 50_000,
     detector: str = "langdetect",
     hints: dict[str, str] | None = None,
+    language_cache: str | Path | None = None,
+    language_workers: int | None = None,
 ) -> Manifest:
     """Parse `path` into Parquet files under `output_dir`; never raises for bad input."""
     out = Path(output_dir)
@@ -194,7 +207,14 @@ def parse_file(
     source = SourceFile(path=str(path), name=Path(path).name, hints=dict(hints or {}))
     contents: dict[tuple[str, str], Content] = {}
     rejects: list[Reject] = []
-    comments = _CommentBatches(out / "comments.parquet", source_file, batch_rows, detector)
+    comments = _CommentBatches(
+        out / "comments.parquet",
+        source_file,
+        batch_rows,
+        detector,
+        language_cache,
+        language_workers,
+    )
     try:
         module = detect_format(path, source, FORMATS)
         manifest.format = module.NAME
@@ -208,6 +228,7 @@ def parse_file(
                     rejects.append(record)
         comments.close()
     except FILE_ERRORS as exc:
+        comments.labeler.close()
         if comments.writer is not None:
             comments.writer.close()
         shutil.rmtree(out, ignore_errors=True)
@@ -226,7 +247,9 @@ def parse_file(
 
     _write_contents(out / "contents.parquet", list(contents.values()), source_file)
     _write_rejects(out / "rejects.parquet", rejects, source_file)
+    comments.labeler.write_new(out / "language_cache.parquet")
     manifest.files = {
+        "language_cache": str(out / "language_cache.parquet"),
         "comments": str(out / "comments.parquet"),
         "contents": str(out / "contents.parquet"),
         "rejects": str(out / "rejects.parquet"),
@@ -241,11 +264,15 @@ def parse_file(
             "... and %d more rejects in %s (see staging.rejects)", len(rejects) - 20, source_file
         )
     log.info(
-        "parsed %s as %s: %d comments, %d contents, %d rejects",
+        "parsed %s as %s: %d comments, %d contents, %d rejects; language labels: %d computed "
+        "by %s, %d from the cache",
         source_file,
         manifest.format,
         manifest.comments,
         manifest.contents,
         manifest.rejects,
+        comments.labeler.computed,
+        comments.detector.name,
+        comments.labeler.hits,
     )
     return manifest

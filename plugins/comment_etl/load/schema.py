@@ -54,6 +54,13 @@ STAGING_TABLES: dict[str, list[tuple[str, str]]] = {
         ("load_id", "varchar not null"),
         ("rejected_at", "timestamptz not null"),
     ],
+    "language_cache": [
+        ("detector", "varchar not null"),
+        ("text_hash", "varchar not null"),
+        ("language", "varchar not null"),
+        ("confidence", "double"),
+        ("load_id", "varchar not null"),
+    ],
     "load_ledger": [
         ("source_file", "varchar not null"),
         ("sha256", "varchar not null"),

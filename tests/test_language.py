@@ -1,0 +1,175 @@
+"""Language detection: every detector, the junk guard, cleaning, determinism, parallel batches."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from comment_etl.normalize.language import (
+    MAX_CHARS,
+    UNDETERMINED,
+    BaseDetector,
+    Guess,
+    build_detector,
+    clean_for_detection,
+    get_detector,
+    iso639_1,
+)
+
+FIXTURE = Path(__file__).parent / "fixtures" / "perseverance_landing_page.txt"
+#: lingua with every language takes ~1.3 GB and seconds to load: tests use a small subset.
+LINGUA_LANGUAGES = ("en", "de", "es", "pt", "fr", "id", "it", "nl")
+DETECTORS = ("langdetect", "fasttext", "lingua", "combined")
+
+CLEAR = {
+    "en": "I really enjoyed this video, thank you for explaining everything so clearly.",
+    "de": "Ich habe dieses Video wirklich genossen, vielen Dank für die klare Erklärung.",
+    "es": "Me gustó mucho este video, muchas gracias por explicarlo todo tan claramente.",
+    "pt": "Eu gostei muito deste vídeo, muito obrigado por explicar tudo tão bem.",
+    "fr": "J'ai vraiment aimé cette vidéo, merci beaucoup pour toutes ces explications.",
+    "id": "Saya sangat suka video ini, terima kasih sudah menjelaskan semuanya dengan jelas.",
+}
+JUNK = ["😂😂😂", "!!!", "12:30", "https://x.y/z", "", "   ", None, "1:02:45 👍🏽 #42", "@someone"]
+
+
+def _build(name: str, **kwargs) -> BaseDetector:
+    if name in ("lingua", "combined"):
+        kwargs.setdefault("languages", LINGUA_LANGUAGES)
+    return build_detector(name, **kwargs)
+
+
+@pytest.fixture(scope="module", params=DETECTORS)
+def detector(request: pytest.FixtureRequest) -> BaseDetector:
+    return _build(request.param)
+
+
+def _fixture_comments() -> list[str]:
+    page = FIXTURE.read_text(encoding="utf-8")
+    starts = list(re.finditer(r"^\s{2}(\d+)\.\s+", page, re.M))
+    ends = [m.start() for m in starts[1:]] + [len(page)]
+    return [" ".join(page[m.end() : end].split()) for m, end in zip(starts, ends, strict=True)]
+
+
+def test_clear_sentences_get_their_language(detector: BaseDetector) -> None:
+    guesses = detector.detect_batch(list(CLEAR.values()))
+    assert [g.language for g in guesses] == list(CLEAR)
+    assert all(g.confidence >= 0.5 for g in guesses)
+
+
+def test_junk_is_undetermined(detector: BaseDetector) -> None:
+    assert detector.detect_batch(JUNK) == [Guess(UNDETERMINED, 0.0)] * len(JUNK)
+
+
+def test_empty_batch(detector: BaseDetector) -> None:
+    assert detector.detect_batch([]) == []
+
+
+def test_perseverance_page_is_one_german_and_eleven_english(detector: BaseDetector) -> None:
+    comments = _fixture_comments()
+    assert len(comments) == 12
+    labels = [g.language for g in detector.detect_batch(comments)]
+    assert labels == ["de"] + ["en"] * 11
+
+
+def test_fasttext_guessing_on_unknown_words_is_undetermined() -> None:
+    """Words fastText has never seen get its prior, "en" at ~0.12: the threshold drops them."""
+    fasttext = get_detector("fasttext")
+    raw = _build("fasttext", min_confidence=0.0).detect_batch(["lol", "xD", "Tom"])
+    assert [g.language for g in raw] == ["en", "en", "en"]
+    assert all(g.confidence < fasttext.min_confidence for g in raw)
+    assert [g.language for g in fasttext.detect_batch(["lol", "xD", "Tom"])] == ["und"] * 3
+
+
+def test_langdetect_is_deterministic_on_ambiguous_short_texts() -> None:
+    texts = ["ok", "no si", "Tom", "a la", "hahaha", "bien", "nice one", "das ist", "pro", "mama"]
+    first = get_detector("langdetect").detect_batch(texts)
+    for _ in range(20):
+        assert get_detector("langdetect").detect_batch(texts) == first
+    assert _build("langdetect").detect_batch(texts) == first  # a fresh instance too
+
+
+def test_langdetect_keeps_probabilities_and_maps_chinese_to_zh() -> None:
+    """langdetect answers zh-cn / zh-tw; every detector speaks ISO 639-1."""
+    simplified = "这个视频太棒了，谢谢你的分享！"
+    traditional = "這是一個繁體中文的句子，我們明天見。"
+    guesses = get_detector("langdetect").detect_batch([simplified, traditional, CLEAR["en"]])
+    assert [g.language for g in guesses] == ["zh", "zh", "en"]
+    assert all(0.5 <= g.confidence <= 1.0 for g in guesses)
+
+
+def test_combined_asks_lingua_where_fasttext_is_unsure() -> None:
+    texts = ["Mein Messer", "que personne ne"]
+    fasttext = [g.language for g in get_detector("fasttext").detect_batch(texts)]
+    combined = [g.language for g in _build("combined").detect_batch(texts)]
+    assert fasttext == ["und", "es"]
+    assert combined == ["de", "fr"]
+
+
+def test_combined_does_not_take_lingua_labels_for_slang() -> None:
+    """lingua alone calls "hahaha" Dutch; fastText does not have Dutch among its candidates."""
+    assert _build("lingua").detect_batch(["hahaha"])[0].language == "nl"
+    assert _build("combined").detect_batch(["hahaha"]) == [Guess(UNDETERMINED, 0.0)]
+
+
+def test_threshold_makes_low_confidence_undetermined() -> None:
+    strict = _build("fasttext", min_confidence=1.01)
+    assert strict.detect_batch([CLEAR["en"]]) == [Guess(UNDETERMINED, 0.0)]
+
+
+def test_unknown_detector_lists_the_choices() -> None:
+    with pytest.raises(ValueError, match="unknown language detector 'cld3'") as raised:
+        get_detector("cld3")
+    for name in DETECTORS:
+        assert name in str(raised.value)
+
+
+def test_get_detector_returns_one_instance_per_name() -> None:
+    assert get_detector("fasttext") is get_detector("fasttext")
+    assert get_detector("fasttext").name == "fasttext"
+
+
+def test_big_batches_are_split_across_worker_processes() -> None:
+    texts = [*CLEAR.values(), *JUNK, "Mein Messer", "Bonjour à tous"] * 4
+    in_process = _build("fasttext").detect_batch(texts)
+    parallel = _build("fasttext", workers=2, parallel_min_batch=10)
+    try:
+        assert parallel.detect_batch(texts) == in_process
+        assert parallel._executor is not None  # the batch really went to the workers
+        assert parallel.detect_batch(texts[:5]) == in_process[:5]  # small: in-process again
+    finally:
+        parallel.close()
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("Check https://youtu.be/abc?t=1 and www.x.com now", "Check and now"),
+        ("see youtube.com/watch?v=1 please", "see please"),
+        ("mail me: me@example.org!", "mail me"),
+        ("@bob_smith #cool 3:13 and 1:02:45 wow", "and wow"),
+        ("great 😂👍🏽 video!!!", "great video"),
+        ("l&#39;amour &amp; la vie<br>ok", "l'amour la vie ok"),
+        ("don't - 'quoted' well-known", "don't quoted well-known"),
+        ("हिन्दी भाषा बहुत सुंदर है", "हिन्दी भाषा बहुत सुंदर है"),  # vowel signs are marks
+        ("ภาษาไทยง่ายมาก 555", "ภาษาไทยง่ายมาก"),
+        ("我们去公园散步，天气很好。Good", "我们去公园散步天气很好 Good"),
+        (None, ""),
+    ],
+)
+def test_clean_for_detection(raw: str | None, cleaned: str) -> None:
+    assert clean_for_detection(raw) == cleaned
+
+
+def test_long_texts_are_cut_at_a_word_boundary() -> None:
+    cleaned = clean_for_detection("word " * 1000)
+    assert len(cleaned) <= MAX_CHARS
+    assert cleaned.endswith("word")
+
+
+@pytest.mark.parametrize(
+    ("code", "iso"), [("zh-cn", "zh"), ("zh-TW", "zh"), ("EN", "en"), ("iw", "he"), ("pt", "pt")]
+)
+def test_iso639_1(code: str, iso: str) -> None:
+    assert iso639_1(code) == iso
