@@ -1,0 +1,129 @@
+-- One row per (comment, theme) the comment's text matches, with an explainable score.
+--
+-- How it scales: the keywords of the `theme_keywords` seed are read at compile time
+-- (macros/theme_keywords.sql) and inlined as ONE constant regex per theme, so each comment costs
+-- one regexp_matches per theme (~10), and regexp_extract_all only where a theme matched.
+-- There is no join of comments with keywords (a regex that comes from a join is recompiled for
+-- every row).
+--
+-- Languages: every comment is matched against the keywords of every language. The seed's
+-- `language` column is documentation only: language detection on short comments is
+-- unreliable ("Lol", "Schweinegeld!", mixed languages), and a keyword specific enough to be a
+-- theme signal rarely means something else in another of our languages.
+--
+-- Score: sum of the weights of the DISTINCT words/phrases that matched (a word repeated five
+-- times counts once; `match_count` counts every occurrence). A matched word gets the highest
+-- weight among the patterns of its theme that match it in full.
+{#- The seed is read with run_query (macros/theme_keywords.sql); declare the dependency. #}
+-- depends_on: {{ ref('theme_keywords') }}
+
+{%- set keywords = theme_keywords() %}
+{%- set themes = theme_regexes(keywords) %}
+{%- set weights = theme_weight_regexes(keywords) %}
+{%- if execute and themes | length == 0 %}
+    {{ exceptions.raise_compiler_error('The theme_keywords seed is empty: no theme to match.') }}
+{%- endif %}
+
+with
+
+comments as (
+
+    select * from {{ ref('int_comments__latest') }}
+
+),
+
+-- materialized: every theme below reads it, and the text preparation is a regex pass too
+prepared as materialized (
+
+    select
+        platform,
+        content_id,
+        comment_id,
+        {{ theme_match_text('comment_text') }} as match_text
+
+    from comments
+    where comment_text is not null
+
+),
+
+theme_matches as (
+
+    {%- for t in themes %}
+
+    select
+        platform,
+        content_id,
+        comment_id,
+        '{{ t.theme }}' as theme,
+        regexp_extract_all(match_text, {{ t.regex }}, 1) as terms
+
+    from prepared
+    where regexp_matches(match_text, {{ t.regex }})
+    {%- if not loop.last %}
+
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+matched_terms as (
+
+    select
+        platform,
+        content_id,
+        comment_id,
+        theme,
+        regexp_replace(unnest(terms), '\s+', ' ', 'g') as term
+
+    from theme_matches
+
+),
+
+weighted_terms as (
+
+    select
+        platform,
+        content_id,
+        comment_id,
+        theme,
+        term,
+        count(*) as occurrences,
+        case
+            {%- for w in weights %}
+            when theme = '{{ w.theme }}' and regexp_full_match(term, {{ w.regex }})
+                then {{ w.weight }}
+            {%- endfor %}
+        end as weight
+
+    from matched_terms
+    group by platform, content_id, comment_id, theme, term
+
+),
+
+scored as (
+
+    select
+        platform,
+        content_id,
+        comment_id,
+        theme,
+        cast(sum(weight) as integer) as score,
+        list(term order by term) as matched_terms,
+        cast(sum(occurrences) as bigint) as match_count
+
+    from weighted_terms
+    group by platform, content_id, comment_id, theme
+
+)
+
+select
+    platform,
+    content_id,
+    comment_id,
+    theme,
+    score,
+    matched_terms,
+    match_count
+
+from scored

@@ -1,0 +1,36 @@
+-- One row per content (platform, content_id), each attribute taken from the most recent
+-- observation that has a value for it: a later ytcd dump carries no title, an earlier API export
+-- does, and the title must survive. "Most recent" is the load time, then the first source file
+-- by name (contents carry no edit or scrape time of their own). DuckDB's any_value skips nulls
+-- and follows its order by.
+
+with
+
+contents as (
+
+    select * from {{ ref('stg_comments__contents') }}
+
+),
+
+latest as (
+
+    select
+        platform,
+        content_id,
+        any_value(title order by ingested_at desc, source_file asc) as title,
+        any_value(description order by ingested_at desc, source_file asc) as description,
+        any_value(url order by ingested_at desc, source_file asc) as url,
+        any_value(channel order by ingested_at desc, source_file asc) as channel,
+        any_value(published_at order by ingested_at desc, source_file asc) as published_at,
+        first(source_file order by ingested_at desc, source_file asc) as latest_source_file,
+        first(load_id order by ingested_at desc, source_file asc) as latest_load_id,
+        count(*) as observation_count,
+        min(ingested_at) as first_ingested_at,
+        max(ingested_at) as last_ingested_at
+
+    from contents
+    group by platform, content_id
+
+)
+
+select * from latest

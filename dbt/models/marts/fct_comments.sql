@@ -1,0 +1,59 @@
+-- One row per comment: its most recent observation (int_comments__latest) with its themes.
+
+with
+
+comment_themes as (
+
+    select
+        platform,
+        content_id,
+        comment_id,
+        list(theme order by theme) as themes,
+        count(*) as theme_count
+
+    from {{ ref('int_comment_themes') }}
+    group by platform, content_id, comment_id
+
+)
+
+select
+    {{ surrogate_key(['comments.platform', 'comments.content_id', 'comments.comment_id']) }}
+        as comment_key,
+    {{ surrogate_key(['comments.platform', 'comments.content_id']) }} as content_key,
+    case
+        when comments.parent_comment_id is not null
+            then {{ surrogate_key([
+                'comments.platform', 'comments.content_id', 'comments.parent_comment_id'
+            ]) }}
+    end as parent_comment_key,
+    comments.platform,
+    comments.content_id,
+    comments.comment_id,
+    comments.parent_comment_id,
+    comments.author_id,
+    comments.author_name,
+    comments.comment_text,
+    comments.published_at,
+    comments.updated_at,
+    comments.like_count,
+    comments.reply_count,
+    comments.position,
+    comments.is_reply,
+    comments.is_deleted,
+    coalesce(comments.language, 'und') as language,
+    comments.language_confidence,
+    comments.language_detector,
+    coalesce(comment_themes.themes, cast([] as varchar[])) as themes,
+    coalesce(comment_themes.theme_count, 0) as theme_count,
+    length(comments.comment_text) as text_length,
+    comments.observation_count,
+    comments.source_file,
+    comments.load_id,
+    comments.ingested_at
+
+from {{ ref('int_comments__latest') }} as comments
+left join comment_themes
+    on
+        comments.platform = comment_themes.platform
+        and comments.content_id = comment_themes.content_id
+        and comments.comment_id = comment_themes.comment_id
