@@ -21,18 +21,22 @@ AIRFLOW_ENV := AIRFLOW_HOME=$(DEMO_HOME) \
 	AIRFLOW__API__HOST=127.0.0.1 \
 	COMMENTS_TASK_RETRIES=$${COMMENTS_TASK_RETRIES:-0}
 
-.PHONY: help venv demo test lint bench clean airflow-init pool
+.PHONY: help venv demo demo-all run-dag test lint bench clean airflow-init
 
 help:
-	@echo "make demo   - create .venv, install the locked deps, run the daily DAG on the samples"
+	@echo "make demo     - create .venv, install the locked deps, run the daily DAG on the seed page"
+	@echo "make demo-all - the same with one sample of every supported format"
+	@echo "make run-dag  - run the daily DAG on whatever is in data/landing (DEMO_DATE=YYYY-MM-DD)"
 	@echo "make test   - lint + the whole test suite"
 	@echo "make bench  - the benchmarks in bench/ (minutes; prints rows/s and peak memory)"
 	@echo "make clean  - remove the demo's Airflow home and data/"
 
 $(STAMP): requirements.lock
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	@echo "creating $(VENV) and installing the locked dependencies (requirements.lock)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) 2>&1 \
+		| grep -v "^WARNING: Location" || true
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -40,21 +44,34 @@ venv: $(STAMP)
 
 airflow-init: venv
 	@mkdir -p $(DEMO_HOME)
-	$(AIRFLOW_ENV) $(BIN)/airflow db migrate > $(DEMO_HOME)/db-migrate.log 2>&1 \
+	@echo "airflow home $(DEMO_HOME): db migrate, pool duckdb_writer (1 slot)"
+	@$(AIRFLOW_ENV) $(BIN)/airflow db migrate > $(DEMO_HOME)/db-migrate.log 2>&1 \
 		|| (cat $(DEMO_HOME)/db-migrate.log; exit 1)
-	$(AIRFLOW_ENV) $(BIN)/airflow pools set duckdb_writer 1 \
+	@$(AIRFLOW_ENV) $(BIN)/airflow pools set duckdb_writer 1 \
 		"DuckDB allows one writer per file: every warehouse writer runs here" > /dev/null
 
-demo: airflow-init
+# Run the real daily DAG once on whatever is in data/landing, then print the marts.
+run-dag: airflow-init
 	@mkdir -p data/landing
-	cp -n samples/* data/landing/ 2>/dev/null || true
 	@echo "running comments_daily for $(DEMO_DATE) (log: $(DEMO_HOME)/demo-run.log)"
-	$(AIRFLOW_ENV) $(BIN)/airflow dags test comments_daily $(DEMO_DATE) \
+	@$(AIRFLOW_ENV) $(BIN)/airflow dags test comments_daily $(DEMO_DATE) \
 		> $(DEMO_HOME)/demo-run.log 2>&1 || (tail -80 $(DEMO_HOME)/demo-run.log; exit 1)
 	@grep -q "DagRun Finished.*state=success" $(DEMO_HOME)/demo-run.log \
 		|| (grep -E "ERROR|FAILED|failed" $(DEMO_HOME)/demo-run.log | tail -40; \
 		    echo "the DAG run did not succeed: see $(DEMO_HOME)/demo-run.log"; exit 1)
-	$(BIN)/python -m comment_etl.summary
+	@$(BIN)/python -m comment_etl.summary
+
+# The seed page (samples/*.txt) only.
+demo:
+	@mkdir -p data/landing
+	@cp -n samples/*.txt data/landing/ 2>/dev/null || true
+	@$(MAKE) --no-print-directory run-dag
+
+# The seed page plus one example of every other format (samples/formats/).
+demo-all:
+	@mkdir -p data/landing
+	@cp -n samples/*.txt samples/formats/* data/landing/ 2>/dev/null || true
+	@$(MAKE) --no-print-directory run-dag
 
 lint: venv
 	$(BIN)/ruff check plugins dags tests bench

@@ -94,6 +94,14 @@ def test_seed_page_lands_in_every_mart(pipeline_env):
     themes = {row[0] for row in query(bi, "select theme from marts.theme_summary")}
     assert {"cost_money", "conspiracy_skepticism"} <= themes
 
+    # What `make demo` prints at the end.
+    from comment_etl.summary import render
+
+    printed = render(bi)
+    assert "Contents: 1\n" in printed
+    assert "languages: en 11, de 1" in printed
+    assert f"comments: 12 (0 replies), {themed} with a theme" in printed
+
 
 def test_rerun_changes_nothing_and_a_new_dump_loads_alone(pipeline_env):
     shutil.copy(SEED_PAGE, pipeline_env["landing"])

@@ -29,7 +29,12 @@ def render(snapshot: Path) -> str:
         for platform, content_id, title, comments, replies in contents:
             out.append("")
             out.append(f"  [{platform}] {title[:70]}  ({content_id})")
-            out.append(f"    comments: {comments} ({replies} replies)")
+            themed = con.execute(
+                "select count(*) filter (where theme_count > 0) from marts.fct_comments "
+                "where platform = ? and content_id = ?",
+                [platform, content_id],
+            ).fetchone()[0]
+            out.append(f"    comments: {comments} ({replies} replies), {themed} with a theme")
             languages = con.execute(
                 "select language, comments from marts.language_mix "
                 "where platform = ? and content_id = ? order by comments desc, language",
