@@ -94,6 +94,16 @@ def test_seed_page_lands_in_every_mart(pipeline_env):
     themes = {row[0] for row in query(bi, "select theme from marts.theme_summary")}
     assert {"cost_money", "conspiracy_skepticism"} <= themes
 
+    # The asset event carries the rows per mart.
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        event = session.query(AssetEvent).order_by(AssetEvent.id.desc()).first()
+        assert event is not None
+        assert event.extra["rows"]["fct_comments"] == 12
+        assert event.extra["rows"]["dim_contents"] == 1
+
     # What `make demo` prints at the end.
     from comment_etl.summary import render
 
