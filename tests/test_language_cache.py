@@ -1,0 +1,80 @@
+"""Language labels are computed once per (detector, cleaned text), across batches and runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pyarrow.parquet as pq
+
+from comment_etl.load.schema import ensure_schema
+from comment_etl.normalize.language import Guess, clean_for_detection
+from comment_etl.normalize.language_cache import CachedLabeler, text_hash
+
+
+class CountingDetector:
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def detect_batch(self, texts: Sequence[str | None]) -> list[Guess]:
+        self.seen.extend(t or "" for t in texts)
+        return [Guess("en", 0.9) for _ in texts]
+
+
+def test_repeated_texts_are_detected_once():
+    detector = CountingDetector()
+    labeler = CachedLabeler(detector)
+    texts = ["first!", "first", "First!!", "lol 😂", "a real sentence here", "😂😂", None]
+    guesses = labeler.label(texts)
+    # "first!" and "first" clean to the same text; emoji-only and None are `und` unasked.
+    assert sorted(detector.seen) == ["First", "a real sentence here", "first", "lol"]
+    assert guesses[5] == guesses[6] == Guess("und", 0.0)
+    assert guesses[0] == guesses[1] == Guess("en", 0.9)
+    assert labeler.computed == 4
+    labeler.label(["first!", "a real sentence here"])  # a later batch: all cached
+    assert len(detector.seen) == 4
+
+
+def test_labels_come_from_the_snapshot_cache(tmp_path):
+    snapshot = tmp_path / "bi.duckdb"
+    con = duckdb.connect(str(snapshot))
+    ensure_schema(con)
+    key = text_hash(clean_for_detection("Wie viel hat das gekostet?"))
+    con.execute(
+        "insert into staging.language_cache values ('counting', ?, 'de', 0.97, 'run1')", [key]
+    )
+    con.close()
+
+    detector = CountingDetector()
+    labeler = CachedLabeler(detector, snapshot)
+    guesses = labeler.label(["Wie viel hat das gekostet?", "Something new"])
+    labeler.close()
+    assert guesses == [Guess("de", 0.97), Guess("en", 0.9)]
+    assert detector.seen == ["Something new"]
+
+    out = tmp_path / "new.parquet"
+    assert labeler.write_new(out) == 1
+    assert pq.read_table(out).to_pylist() == [
+        {
+            "detector": "counting",
+            "text_hash": text_hash("Something new"),
+            "language": "en",
+            "confidence": 0.9,
+        }
+    ]
+
+
+def test_other_detectors_entries_are_not_used(tmp_path):
+    snapshot = tmp_path / "bi.duckdb"
+    con = duckdb.connect(str(snapshot))
+    ensure_schema(con)
+    key = text_hash(clean_for_detection("Bonjour tout le monde"))
+    con.execute("insert into staging.language_cache values ('other', ?, 'fr', 0.9, 'r')", [key])
+    con.close()
+    detector = CountingDetector()
+    labeler = CachedLabeler(detector, snapshot)
+    assert labeler.label(["Bonjour tout le monde"]) == [Guess("en", 0.9)]
+    labeler.close()
+    assert detector.seen == ["Bonjour tout le monde"]
