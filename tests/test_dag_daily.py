@@ -126,6 +126,13 @@ def test_rerun_changes_nothing_and_a_new_dump_loads_alone(pipeline_env):
     wh = pipeline_env["warehouse"]
     ledger = query(wh, "select source_file, rows_loaded from staging.load_ledger order by 1")
     assert ledger == [("Xk3vTq9LmPw.jsonl", 5), ("perseverance_landing_page.txt", 12)]
+    cache = query(
+        wh,
+        "select count(*), count(distinct (detector, text_hash)), count(distinct load_id) "
+        "from staging.language_cache",
+    )
+    assert cache[0][0] == cache[0][1] >= 12  # every text labelled once, no duplicates
+    assert cache[0][2] == 2
     loads = query(wh, "select count(distinct load_id) from staging.comments")
     assert loads == [(2,)]
     assert query(wh, "select count(*) from staging.comments where content_id = 'Xk3vTq9LmPw'") == [
