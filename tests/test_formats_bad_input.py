@@ -21,13 +21,7 @@ from comment_etl.formats.base import (
 from comment_etl.formats.registry import FORMATS
 from comment_etl.load.parse import FILE_ERRORS
 from comment_etl.records import Comment, Record, Reject, SourceFile
-
-
-def read_records(path: Path, **hints: str) -> tuple[str, list[Record]]:
-    source = SourceFile(path=str(path), name=path.name, hints=hints)
-    module = detect_format(path, source, FORMATS)
-    with open_decompressed(path) as stream:
-        return module.NAME, list(module.read(stream, source))
+from tests.format_helpers import read_records
 
 
 def rejects(records: list[Record]) -> list[tuple[int | None, str]]:

@@ -11,9 +11,9 @@ import pytest
 import zstandard
 
 from comment_etl.formats import csv_export
-from comment_etl.formats.base import FileUnreadable, detect_format, open_decompressed
-from comment_etl.formats.registry import FORMATS
-from comment_etl.records import Comment, Content, Record, Reject, SourceFile
+from comment_etl.formats.base import FileUnreadable
+from comment_etl.records import Content, Reject, SourceFile
+from tests.format_helpers import comments, read_records
 
 FIXTURES = Path(__file__).parent / "fixtures" / "formats" / "csv"
 UCI = FIXTURES / "Youtube01-Psy.csv"
@@ -26,17 +26,6 @@ CHAT_MAPPING = json.dumps(
         "video_id": "Video",
     }
 )
-
-
-def read_records(path: Path, **hints: str) -> tuple[str, list[Record]]:
-    source = SourceFile(path=str(path), name=path.name, hints=hints)
-    module = detect_format(path, source, FORMATS)
-    with open_decompressed(path) as stream:
-        return module.NAME, list(module.read(stream, source))
-
-
-def comments(records: list[Record]) -> list[Comment]:
-    return [r for r in records if isinstance(r, Comment)]
 
 
 @pytest.mark.parametrize("kind", ["plain", "gzip", "zstd"])

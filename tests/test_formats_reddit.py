@@ -11,20 +11,12 @@ import pytest
 import zstandard
 
 from comment_etl.formats import reddit
-from comment_etl.formats.base import detect_format, open_decompressed
-from comment_etl.formats.registry import FORMATS
 from comment_etl.records import Comment, Content, Record, Reject, SourceFile
+from tests.format_helpers import read_records
 
 FIXTURES = Path(__file__).parent / "fixtures" / "formats" / "reddit"
 SAMPLE = FIXTURES / "RC_2025-01_sample.ndjson"
 THREAD = "https://www.reddit.com/r/dataengineering/comments/1hqxyz0/"
-
-
-def read_records(path: Path, **hints: str) -> tuple[str, list[Record]]:
-    source = SourceFile(path=str(path), name=path.name, hints=hints)
-    module = detect_format(path, source, FORMATS)
-    with open_decompressed(path) as stream:
-        return module.NAME, list(module.read(stream, source))
 
 
 def by_id(records: list[Record]) -> dict[str, Comment]:

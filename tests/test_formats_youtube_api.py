@@ -11,25 +11,14 @@ import pytest
 import zstandard
 
 from comment_etl.formats import youtube_api
-from comment_etl.formats.base import detect_format, open_decompressed
-from comment_etl.formats.registry import FORMATS
-from comment_etl.records import Comment, Content, Record, Reject, SourceFile
+from comment_etl.formats.base import open_decompressed
+from comment_etl.records import Comment, Content, Reject, SourceFile
+from tests.format_helpers import comments, read_records
 
 FIXTURES = Path(__file__).parent / "fixtures" / "formats" / "youtube_api"
 VIDEO = "jNQXAC9IVRw"
 TOP = "UgzK1m2uJq3XyZ4aB5d4AaABAg"
 THREAD_B = "UgxPp5Qq6Rr7Ss8Tt9Uu0AaABAg"
-
-
-def read_records(path: Path, **hints: str) -> tuple[str, list[Record]]:
-    source = SourceFile(path=str(path), name=path.name, hints=hints)
-    module = detect_format(path, source, FORMATS)
-    with open_decompressed(path) as stream:
-        return module.NAME, list(module.read(stream, source))
-
-
-def comments(records: list[Record]) -> list[Comment]:
-    return [r for r in records if isinstance(r, Comment)]
 
 
 def compressed(path: Path, tmp_path: Path, kind: str) -> Path:
