@@ -3,11 +3,14 @@
 One `dbt build` (models, seeds, data tests and unit tests) runs once for the module against a
 temporary DuckDB file that `comment_etl.load.schema.ensure_schema` created and a few realistic
 rows filled: the German comment of the sample page, English ones, a comment observed twice with
-a newer like count, and a reply. The tests then read the marts.
+a newer like count, and a reply; and a third video whose comment section has what the newer
+marts look for: spam of every kind next to a normal comment that says "subscribe", timestamps,
+a recurring topic, and labels an analyst should not trust. The tests then read the marts.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -55,9 +58,17 @@ PAGE_COMMENTS = [
         "You believe what you just saw is the surface of the moon because that’s what you’ve "
         "been told it is. If only more people engaged in critical thinking.",
     ),
+    (
+        10,
+        "en",
+        '3:13 "ready to begin seeking the signs of past life" sounds like a video clip from '
+        "WALL-E hundreds of thousands of years later if they find out there is no life in most "
+        "of the milky way",
+    ),
 ]
 PAGE_ID = "perseverance-landing"
 VIDEO_ID = "4czjS9h4Fpg"
+CRANE_ID = "Rv2QmLk8sT0"  # a video whose comment section exercises spam, moments and topics
 
 DAY1 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)  # load times
 DAY2 = datetime(2026, 1, 2, 12, 0, tzinfo=UTC)
@@ -74,6 +85,32 @@ def _executable(name: str) -> str:
 PAGE_FILE = "perseverance_landing_page.txt"
 API_FILE = "api_4czjS9h4Fpg.json"
 YTCD_FILE = "ytcd_4czjS9h4Fpg.jsonl"
+CRANE_FILE = "ytcd_Rv2QmLk8sT0.jsonl"
+
+#: (comment id, author, text, language, confidence, likes); all labelled by fastText
+CRANE_COMMENTS = [
+    # spam, one kind each
+    ("link", "@promo", "Free followers here www.fastfollowers.example/go", "en", 0.8, 0),
+    ("sub4sub", "@subber", "sub4sub anyone? I sub back 100%", "en", 0.6, 0),
+    ("phone", "@lonely", "Lonely tonight? WhatsApp me +44 7911 123456", "en", 0.9, 0),
+    ("copy1", "@fan1", "Who is watching this in 2026 from the future??", "en", 0.95, 2),
+    ("copy2", "@fan2", "who is watching this in 2026 from the future", "en", 0.95, 1),
+    ("promo", "@promo2", "Check out my channel at 2:13 for the real landing", "en", 0.9, 0),
+    # not spam: "subscribe" in a sentence about a newsletter
+    ("newsletter", "@reader",
+     "I subscribe to the JPL newsletter and they announced this landing weeks ago",
+     "en", 0.97, 4),
+    # moments and a recurring topic
+    ("m1", "@timer", "The parachute at 1:02:45 is unreal, and again at 0:45", "en", 0.91, 7),
+    ("m2", "@timer2", "0:45 gave me chills, the sky crane at 0:45!", "en", 0.9, 30),
+    ("t1", "@eng1", "The sky crane maneuver still gives me chills", "en", 0.93, 12),
+    ("t2", "@eng2", "sky crane engineering is pure genius", "en", 0.92, 3),
+    ("t3", "@eng3", "that sky crane though", "en", 0.4, 1),
+    # labels not to trust: no label at all, and a weak one
+    ("emoji", "@emoji", "🚀🚀🚀", "und", 0.0, 5),
+    ("de", "@de", "Unglaublich, der Himmelskran ist genial", "de", 0.88, 2),
+]  # fmt: skip
+CRANE_SPAM = {"link", "sub4sub", "phone", "copy1", "copy2", "promo"}
 
 
 def _at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -90,6 +127,8 @@ CONTENTS: list[dict[str, Any]] = [
     {"platform": "web", "content_id": PAGE_ID, "channel": None,
      "title": "Perseverance Rover’s Descent and Touchdown on Mars (Official NASA Video)",
      "source_file": PAGE_FILE, "load_id": "load-1", "ingested_at": DAY1},
+    {"platform": "youtube", "content_id": CRANE_ID, "title": "How the sky crane works",
+     "source_file": CRANE_FILE, "load_id": "load-2", "ingested_at": DAY2},
 ]  # fmt: skip
 
 COMMENTS: list[dict[str, Any]] = [
@@ -125,6 +164,16 @@ COMMENTS: list[dict[str, Any]] = [
      "like_count": 3, "reply_count": 0, "position": 3, "language": "en",
      "language_confidence": 0.93, "source_file": YTCD_FILE, "load_id": "load-2",
      "ingested_at": DAY2},
+    *(
+        {"platform": "youtube", "content_id": CRANE_ID, "comment_id": comment_id,
+         "author_name": author, "author_id": f"UC{author[1:]}", "text": text,
+         "published_at": _at(2, 9), "like_count": likes, "position": position,
+         "language": language, "language_confidence": confidence,
+         "language_detector": "fasttext", "source_file": CRANE_FILE, "load_id": "load-2",
+         "ingested_at": DAY2}
+        for position, (comment_id, author, text, language, confidence, likes)
+        in enumerate(CRANE_COMMENTS, start=1)
+    ),
 ]  # fmt: skip
 
 
@@ -154,6 +203,7 @@ def _fill_warehouse(database: Path) -> None:
                     (PAGE_FILE, "a1", "page_text", len(PAGE_COMMENTS), "load-1", DAY1),
                     (API_FILE, "b2", "youtube_api", 1, "load-1", DAY1),
                     (YTCD_FILE, "c3", "ytcd", 3, "load-2", DAY2),
+                    (CRANE_FILE, "d4", "ytcd", len(CRANE_COMMENTS), "load-2", DAY2),
                 ]
             ],
         )  # fmt: skip
@@ -228,7 +278,7 @@ def test_dedup_keeps_the_newest_observation(marts: duckdb.DuckDBPyConnection) ->
         {"like_count": 12, "observation_count": 2, "source_file": "ytcd_4czjS9h4Fpg.jsonl"}
     ]
     (total,) = marts.execute("select count(*) from marts.fct_comments").fetchone()
-    assert total == len(PAGE_COMMENTS) + 3
+    assert total == len(PAGE_COMMENTS) + 3 + len(CRANE_COMMENTS)
 
 
 def test_comment_key_is_md5_of_the_natural_key(marts: duckdb.DuckDBPyConnection) -> None:
@@ -316,7 +366,7 @@ def test_language_mix_shares_sum_to_one_per_content(marts: duckdb.DuckDBPyConnec
             "select content_id, sum(share_of_comments) from marts.language_mix group by 1"
         ).fetchall()
     )
-    assert set(totals) == {PAGE_ID, VIDEO_ID}
+    assert set(totals) == {PAGE_ID, VIDEO_ID, CRANE_ID}
     assert all(total == pytest.approx(1.0) for total in totals.values()), totals
     (german_share,) = marts.execute(
         "select share_of_comments from marts.language_mix where content_id = ? and language = 'de'",
@@ -377,6 +427,161 @@ def test_theme_summary_picks_the_german_comment_as_example(
     assert rows[0]["share_of_content_comments"] == pytest.approx(1 / len(PAGE_COMMENTS))
     assert rows[0]["example_comment_id"] == f"{PAGE_ID}:1"
     assert rows[0]["example_text_excerpt"].startswith("Tja, da laden wir")
+
+
+def test_spam_is_flagged_with_its_reasons(marts: duckdb.DuckDBPyConnection) -> None:
+    rows = {
+        row["comment_id"]: row
+        for row in _rows(
+            marts,
+            "select comment_id, is_spam, spam_score, spam_reasons from marts.fct_comments "
+            "where content_id = ?",
+            CRANE_ID,
+        )
+    }
+    assert {comment_id for comment_id, row in rows.items() if row["is_spam"]} == CRANE_SPAM
+    assert rows["link"]["spam_reasons"] == ["giveaway_scam", "link"]
+    assert rows["sub4sub"]["spam_reasons"] == ["subscribe_begging"]
+    assert rows["phone"]["spam_reasons"] == ["contact_me", "phone_number"]
+    assert rows["phone"]["spam_score"] == 5  # WhatsApp (2) + the number (3)
+    assert rows["copy1"]["spam_reasons"] == rows["copy2"]["spam_reasons"] == ["repeated_text"]
+    assert rows["promo"]["spam_reasons"] == ["self_promotion"]
+    # "subscribe to the JPL newsletter": the signal is there, the score stays below 3
+    assert rows["newsletter"] == {
+        "comment_id": "newsletter",
+        "is_spam": False,
+        "spam_score": 2,
+        "spam_reasons": ["subscribe_begging"],
+    }
+    (others,) = marts.execute(
+        "select count(*) from marts.fct_comments where content_id != ? and is_spam", [CRANE_ID]
+    ).fetchone()
+    assert others == 0  # nothing on the landing page or the first video is spam
+
+
+def test_engagement_counts_spam_apart(marts: duckdb.DuckDBPyConnection) -> None:
+    rows = _rows(
+        marts,
+        "select comments, spam_comments, unique_authors, likes_total, likes_median "
+        "from marts.engagement_by_content where content_id = ?",
+        CRANE_ID,
+    )
+    non_spam = [c for c in CRANE_COMMENTS if c[0] not in CRANE_SPAM]
+    assert rows == [
+        {
+            "comments": len(non_spam),
+            "spam_comments": len(CRANE_SPAM),
+            "unique_authors": len(non_spam),
+            "likes_total": sum(c[5] for c in non_spam),
+            "likes_median": 4.5,
+        }
+    ]
+
+
+def test_language_mix_and_confidence_say_how_far_to_trust_the_split(
+    marts: duckdb.DuckDBPyConnection,
+) -> None:
+    mix = {
+        row["language"]: row
+        for row in _rows(
+            marts,
+            "select language, comments, spam_comments, share_of_comments, language_detectors "
+            "from marts.language_mix where content_id = ?",
+            CRANE_ID,
+        )
+    }
+    assert {lang: (r["comments"], r["spam_comments"]) for lang, r in mix.items()} == {
+        "en": (6, 6),
+        "de": (1, 0),
+        "und": (1, 0),
+    }
+    assert mix["en"]["share_of_comments"] == pytest.approx(0.75)
+    assert mix["en"]["language_detectors"] == ["fasttext"]
+    confidence = _rows(
+        marts,
+        "select comments, und_comments, low_confidence_comments, share_und, "
+        "share_low_confidence, share_trusted, languages, median_confidence "
+        "from marts.language_confidence where scope = 'content' and content_id = ?",
+        CRANE_ID,
+    )
+    assert confidence == [
+        {
+            "comments": 8,
+            "und_comments": 1,  # the emoji-only comment
+            "low_confidence_comments": 1,  # "that sky crane though", 0.4
+            "share_und": 0.125,
+            "share_low_confidence": 0.125,
+            "share_trusted": 0.75,
+            "languages": 2,
+            "median_confidence": pytest.approx(0.91),
+        }
+    ]
+    overall = _rows(
+        marts,
+        "select language_detector, comments from marts.language_confidence "
+        "where scope = 'all' order by language_detector",
+    )
+    # the fixture rows of the first two contents carry no detector
+    assert overall == [
+        {"language_detector": "fasttext", "comments": 8},
+        {"language_detector": "unknown", "comments": len(PAGE_COMMENTS) + 3},
+    ]
+
+
+def test_moments_count_comments_per_second_without_spam(
+    marts: duckdb.DuckDBPyConnection,
+) -> None:
+    crane = _rows(
+        marts,
+        "select second, moment_label, mentions, likes_total, example_comment_id "
+        "from marts.moments where content_id = ? order by second",
+        CRANE_ID,
+    )
+    assert crane == [
+        # m2 names 0:45 twice: one mention; the spam comment's 2:13 is not there
+        {"second": 45, "moment_label": "0:45", "mentions": 2, "likes_total": 37,
+         "example_comment_id": "m2"},
+        {"second": 3765, "moment_label": "1:02:45", "mentions": 1, "likes_total": 7,
+         "example_comment_id": "m1"},
+    ]  # fmt: skip
+    page = _rows(
+        marts,
+        "select second, mentions, example_comment_id, example_text_excerpt "
+        "from marts.moments where content_id = ?",
+        PAGE_ID,
+    )
+    assert len(page) == 1
+    assert page[0]["second"] == 193  # "3:13"
+    assert page[0]["mentions"] == 1
+    assert page[0]["example_comment_id"] == f"{PAGE_ID}:10"
+    assert page[0]["example_text_excerpt"].startswith('3:13 "ready to begin')
+
+
+def test_content_topics_find_the_sky_crane(marts: duckdb.DuckDBPyConnection) -> None:
+    top = {
+        row["term_type"]: row
+        for row in _rows(
+            marts,
+            "select term_type, term, comments_with_term, contents_with_term, tfidf "
+            "from marts.content_topics where content_id = ? and rank = 1",
+            CRANE_ID,
+        )
+    }
+    assert top["bigram"]["term"] == "sky crane"
+    assert top["bigram"]["comments_with_term"] == 4
+    # "crane" and "sky" are both in 4 of its 8 non-spam comments; "sky" also appears under
+    # the first video, so "crane" is the more distinctive one
+    assert top["unigram"]["term"] == "crane"
+    assert top["unigram"]["contents_with_term"] == 1
+    assert top["unigram"]["tfidf"] == pytest.approx(4 / 8 * (math.log(4 / 2) + 1))
+    terms = {
+        term
+        for (term,) in marts.execute(
+            "select term from marts.content_topics where content_id = ?", [CRANE_ID]
+        ).fetchall()
+    }
+    # spam words, stop words and numbers never make a topic
+    assert not terms & {"followers", "sub4sub", "watching", "the", "2026", "channel"}
 
 
 def test_sqlfluff_lint_passes() -> None:

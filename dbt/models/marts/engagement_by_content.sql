@@ -1,7 +1,9 @@
--- Engagement per content. Contents without comments have comments = 0.
--- unique_authors is NULL (unknown), not 0, when none of the content's comments has an author:
+-- Engagement per content, over its NON-SPAM comments (fct_comments.is_spam); the spam comments
+-- are counted apart in spam_comments. Contents without comments have comments = 0.
+-- unique_authors is NULL (unknown), not 0, when none of the counted comments has an author:
 -- scraped pages carry no authors, and 0 would read as "nobody commented".
--- likes_total / likes_median are NULL when no comment has a like count, for the same reason.
+-- likes_total / likes_median are NULL when no counted comment has a like count, for the same
+-- reason.
 
 with
 
@@ -9,14 +11,17 @@ per_content as (
 
     select
         content_key,
-        count(*) as comments,
-        count(*) filter (where not is_reply) as top_level_comments,
-        count(*) filter (where is_reply) as replies,
-        nullif(count(distinct coalesce(author_id, author_name)), 0) as unique_authors,
-        sum(like_count) as likes_total,
-        median(like_count) as likes_median,
-        min(published_at) as first_comment_at,
-        max(published_at) as last_comment_at
+        count(*) filter (where not is_spam) as comments,
+        count(*) filter (where not is_spam and not is_reply) as top_level_comments,
+        count(*) filter (where not is_spam and is_reply) as replies,
+        count(*) filter (where is_spam) as spam_comments,
+        nullif(
+            count(distinct coalesce(author_id, author_name)) filter (where not is_spam), 0
+        ) as unique_authors,
+        sum(like_count) filter (where not is_spam) as likes_total,
+        median(like_count) filter (where not is_spam) as likes_median,
+        min(published_at) filter (where not is_spam) as first_comment_at,
+        max(published_at) filter (where not is_spam) as last_comment_at
 
     from {{ ref('fct_comments') }}
     group by content_key
@@ -31,6 +36,7 @@ select
     coalesce(per_content.comments, 0) as comments,
     coalesce(per_content.top_level_comments, 0) as top_level_comments,
     coalesce(per_content.replies, 0) as replies,
+    coalesce(per_content.spam_comments, 0) as spam_comments,
     per_content.unique_authors,
     per_content.likes_total,
     per_content.likes_median,

@@ -1,16 +1,20 @@
 -- Engagement per content per UTC day, for comments whose publication time is known (scraped
--- pages have none: their comments are in engagement_by_content but on no day here).
+-- pages have none: their comments are in engagement_by_content but on no day here). Like
+-- engagement_by_content, the counts are over non-spam comments; spam_comments apart.
 
 select
     content_key,
     platform,
     content_id,
     cast(timezone('UTC', published_at) as date) as comment_date,
-    count(*) as comments,
-    count(*) filter (where not is_reply) as top_level_comments,
-    count(*) filter (where is_reply) as replies,
-    nullif(count(distinct coalesce(author_id, author_name)), 0) as unique_authors,
-    sum(like_count) as likes_total
+    count(*) filter (where not is_spam) as comments,
+    count(*) filter (where not is_spam and not is_reply) as top_level_comments,
+    count(*) filter (where not is_spam and is_reply) as replies,
+    count(*) filter (where is_spam) as spam_comments,
+    nullif(
+        count(distinct coalesce(author_id, author_name)) filter (where not is_spam), 0
+    ) as unique_authors,
+    sum(like_count) filter (where not is_spam) as likes_total
 
 from {{ ref('fct_comments') }}
 where published_at is not null

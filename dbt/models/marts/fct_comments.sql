@@ -1,4 +1,7 @@
--- One row per comment: its most recent observation (int_comments__latest) with its themes.
+-- One row per comment: its most recent observation (int_comments__latest) with its themes and
+-- its spam flag: spam_score sums the weights of the spam signals that fired
+-- (int_comment_spam_signals), spam_reasons names them, is_spam = spam_score >=
+-- var('spam_score_threshold'). The marts built on this table count non-spam comments by default.
 
 with
 
@@ -12,6 +15,20 @@ comment_themes as (
         count(*) as theme_count
 
     from {{ ref('int_comment_themes') }}
+    group by platform, content_id, comment_id
+
+),
+
+comment_spam as (
+
+    select
+        platform,
+        content_id,
+        comment_id,
+        cast(sum(weight) as integer) as spam_score,
+        list(spam_signal order by spam_signal) as spam_reasons
+
+    from {{ ref('int_comment_spam_signals') }}
     group by platform, content_id, comment_id
 
 )
@@ -45,6 +62,9 @@ select
     comments.language_detector,
     coalesce(comment_themes.themes, cast([] as varchar[])) as themes,
     coalesce(comment_themes.theme_count, 0) as theme_count,
+    coalesce(comment_spam.spam_score, 0) >= {{ var('spam_score_threshold') }} as is_spam,
+    coalesce(comment_spam.spam_score, 0) as spam_score,
+    coalesce(comment_spam.spam_reasons, cast([] as varchar[])) as spam_reasons,
     length(comments.comment_text) as text_length,
     comments.observation_count,
     comments.source_file,
@@ -57,3 +77,8 @@ left join comment_themes
         comments.platform = comment_themes.platform
         and comments.content_id = comment_themes.content_id
         and comments.comment_id = comment_themes.comment_id
+left join comment_spam
+    on
+        comments.platform = comment_spam.platform
+        and comments.content_id = comment_spam.content_id
+        and comments.comment_id = comment_spam.comment_id

@@ -1,7 +1,8 @@
--- Per content, theme and language: how many comments carry the theme, their share of ALL the
--- content's comments (a comment can have several themes, so shares of a content do not sum to
--- 1), their likes, and one example: the highest-scoring, then most-liked, then earliest
--- (lowest position) comment.
+-- Per content, theme and language: how many NON-SPAM comments carry the theme (spam_comments
+-- counts the spam ones apart), their share of the content's non-spam comments (a comment can
+-- have several themes, so shares of a content do not sum to 1), their likes, and one example:
+-- the highest-scoring, then most-liked, then earliest (lowest position) non-spam comment.
+-- A theme+language seen only in spam has comments = 0 and no example.
 
 with
 
@@ -9,7 +10,7 @@ content_totals as (
 
     select
         content_key,
-        count(*) as content_comments
+        count(*) filter (where not is_spam) as content_comments
 
     from {{ ref('fct_comments') }}
     group by content_key
@@ -24,6 +25,7 @@ themed_comments as (
         comments.content_id,
         comments.comment_id,
         comments.language,
+        comments.is_spam,
         comments.like_count,
         comments.comment_text,
         comment_themes.theme,
@@ -31,6 +33,7 @@ themed_comments as (
         row_number() over (
             partition by comments.content_key, comment_themes.theme, comments.language
             order by
+                comments.is_spam asc,
                 comment_themes.score desc,
                 comments.like_count desc nulls last,
                 comments.position asc nulls last,
@@ -54,12 +57,15 @@ per_theme as (
         content_id,
         theme,
         language,
-        count(*) as comments,
-        sum(like_count) as likes_total,
-        avg(score) as avg_score,
-        any_value(comment_id) filter (where example_rank = 1) as example_comment_id,
+        count(*) filter (where not is_spam) as comments,
+        count(*) filter (where is_spam) as spam_comments,
+        sum(like_count) filter (where not is_spam) as likes_total,
+        avg(score) filter (where not is_spam) as avg_score,
+        any_value(comment_id) filter (
+            where example_rank = 1 and not is_spam
+        ) as example_comment_id,
         any_value(left(comment_text, 280)) filter (
-            where example_rank = 1
+            where example_rank = 1 and not is_spam
         ) as example_text_excerpt
 
     from themed_comments
@@ -74,8 +80,9 @@ select
     per_theme.theme,
     per_theme.language,
     per_theme.comments,
+    per_theme.spam_comments,
     cast(per_theme.comments as double)
-    / content_totals.content_comments as share_of_content_comments,
+    / nullif(content_totals.content_comments, 0) as share_of_content_comments,
     per_theme.likes_total,
     per_theme.avg_score,
     per_theme.example_comment_id,

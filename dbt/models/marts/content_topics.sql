@@ -1,0 +1,296 @@
+-- The distinctive terms of each content's comments against the whole warehouse: TF-IDF where a
+-- content is a document. Top var('topic_top_n') unigrams and top var('topic_top_n') bigrams per
+-- content (rank is per content and term_type, so bigrams are not crowded out by their own
+-- words).
+--
+-- * Comments: non-spam, with text. URLs are dropped, the text is lower-cased and split on
+--   every run of characters that are not letters or digits (string_split_regex; no Python).
+-- * Tokens: 3+ characters, not only digits, not a stop word. Stop words (`stop_words` seed)
+--   are those of the comment's detected language plus English (code-switching is common);
+--   for `und` and for languages without a list, those of every language.
+-- * Light stemming: a final "s" is dropped from tokens of 5+ characters that do not end in
+--   ss/is/us (views -> view, videos -> video, planetas -> planeta); the term shown is the
+--   most frequent surface form of the stem in the content. Nothing else is stemmed.
+-- * Bigrams: two valid tokens next to each other in the comment.
+-- * tf = comments_with_term / the content's comments (presence per comment: a word repeated
+--   in one comment counts once); idf = ln((1 + contents) / (1 + contents_with_term)) + 1;
+--   tfidf = tf * idf. Terms used by fewer than var('topic_min_comments') comments of the
+--   content are left out (typos, one-off names). With one content in the warehouse, idf is 1
+--   for every term and the ranking is by frequency alone.
+
+with
+
+comments as (
+
+    select
+        content_key,
+        platform,
+        content_id,
+        comment_id,
+        language,
+        regexp_replace(
+            lower({{ comment_plain_text('comment_text') }}),
+            'https?://[^\s]+|www\.[^\s]+',
+            ' ',
+            'g'
+        ) as topic_text
+
+    from {{ ref('fct_comments') }}
+    where not is_spam and comment_text is not null
+
+),
+
+content_sizes as (
+
+    select
+        content_key,
+        count(*) as content_comments
+
+    from comments
+    group by content_key
+
+),
+
+stop_words as (
+
+    select
+        word,
+        list(distinct language) as languages
+
+    from {{ ref('stop_words') }}
+    group by word
+
+),
+
+stop_word_languages as (
+
+    select distinct language from {{ ref('stop_words') }}
+
+),
+
+split_comments as (
+
+    select
+        content_key,
+        comment_id,
+        language,
+        string_split_regex(topic_text, '[^\pL\pN]+') as words
+
+    from comments
+
+),
+
+-- materialized: both the unigrams and the bigrams read it
+tokens as materialized (
+
+    select
+        split_comments.content_key,
+        split_comments.comment_id,
+        split_comments.language,
+        unnest(split_comments.words) as token,
+        generate_subscripts(split_comments.words, 1) as word_position
+
+    from split_comments
+
+),
+
+classified as materialized (
+
+    select
+        tokens.content_key,
+        tokens.comment_id,
+        tokens.word_position,
+        tokens.token,
+        case
+            when length(tokens.token) >= 5 and regexp_matches(tokens.token, '[^sui]s$')
+                then left(tokens.token, -1)
+            else tokens.token
+        end as stem
+
+    from tokens
+    left join stop_words
+        on tokens.token = stop_words.word
+    where
+        length(tokens.token) >= 3
+        and not regexp_full_match(tokens.token, '[0-9]+')
+        and (
+            stop_words.word is null
+            or not (
+                list_contains(stop_words.languages, tokens.language)
+                or list_contains(stop_words.languages, 'en')
+                or tokens.language not in (
+                    select stop_word_languages.language from stop_word_languages
+                )
+            )
+        )
+
+),
+
+unigrams as (
+
+    select
+        content_key,
+        comment_id,
+        'unigram' as term_type,
+        stem as term_key,
+        token as surface
+
+    from classified
+
+),
+
+bigrams as (
+
+    select
+        first_word.content_key,
+        first_word.comment_id,
+        'bigram' as term_type,
+        first_word.stem || ' ' || second_word.stem as term_key,
+        first_word.token || ' ' || second_word.token as surface
+
+    from classified as first_word
+    inner join classified as second_word
+        on
+            first_word.content_key = second_word.content_key
+            and first_word.comment_id = second_word.comment_id
+            and first_word.word_position + 1 = second_word.word_position
+
+),
+
+term_uses as (
+
+    select * from unigrams
+
+    union all
+
+    select * from bigrams
+
+),
+
+-- the most frequent surface form of each term in each content, ties alphabetically
+surfaces as (
+
+    select
+        content_key,
+        term_type,
+        term_key,
+        first(surface order by uses desc, surface asc) as term
+
+    from (
+        select
+            content_key,
+            term_type,
+            term_key,
+            surface,
+            count(*) as uses
+
+        from term_uses
+        group by content_key, term_type, term_key, surface
+    ) as surface_uses
+    group by content_key, term_type, term_key
+
+),
+
+comment_terms as (
+
+    select distinct
+        content_key,
+        comment_id,
+        term_type,
+        term_key
+
+    from term_uses
+
+),
+
+content_terms as (
+
+    select
+        content_key,
+        term_type,
+        term_key,
+        count(*) as comments_with_term
+
+    from comment_terms
+    group by content_key, term_type, term_key
+
+),
+
+corpus_terms as (
+
+    select
+        term_type,
+        term_key,
+        count(*) as contents_with_term
+
+    from content_terms
+    group by term_type, term_key
+
+),
+
+corpus as (
+
+    select count(*) as contents from content_sizes
+
+),
+
+scored as (
+
+    select
+        content_terms.content_key,
+        content_terms.term_type,
+        surfaces.term,
+        content_terms.comments_with_term,
+        corpus_terms.contents_with_term,
+        cast(content_terms.comments_with_term as double)
+        / content_sizes.content_comments as share_of_comments,
+        cast(content_terms.comments_with_term as double)
+        / content_sizes.content_comments
+        * (ln((1 + corpus.contents) / (1 + corpus_terms.contents_with_term)) + 1) as tfidf
+
+    from content_terms
+    inner join content_sizes
+        on content_terms.content_key = content_sizes.content_key
+    inner join corpus_terms
+        on
+            content_terms.term_type = corpus_terms.term_type
+            and content_terms.term_key = corpus_terms.term_key
+    inner join surfaces
+        on
+            content_terms.content_key = surfaces.content_key
+            and content_terms.term_type = surfaces.term_type
+            and content_terms.term_key = surfaces.term_key
+    cross join corpus
+    where content_terms.comments_with_term >= {{ var('topic_min_comments') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by content_key, term_type
+            order by tfidf desc, comments_with_term desc, term asc
+        ) as term_rank
+
+    from scored
+
+)
+
+select
+    ranked.content_key,
+    contents.platform,
+    contents.content_id,
+    ranked.term_type,
+    ranked.term_rank as rank,
+    ranked.term,
+    ranked.comments_with_term,
+    ranked.share_of_comments,
+    ranked.contents_with_term,
+    ranked.tfidf
+
+from ranked
+inner join {{ ref('dim_contents') }} as contents
+    on ranked.content_key = contents.content_key
+where ranked.term_rank <= {{ var('topic_top_n') }}

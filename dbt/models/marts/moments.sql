@@ -1,0 +1,76 @@
+-- The moments of a video its commenters point at: one row per content and second that at least
+-- one NON-SPAM comment mentions ("3:13" -> 193; see int_comment_moments for what counts as a
+-- timestamp). mentions = comments that mention it (a comment counts once per moment, and
+-- mentions every moment it names), with their likes and one example: the most-liked, then
+-- earliest (lowest position) comment.
+
+with
+
+moment_comments as (
+
+    select
+        comments.content_key,
+        comments.platform,
+        comments.content_id,
+        moments.moment_second,
+        comments.comment_id,
+        comments.like_count,
+        comments.comment_text,
+        row_number() over (
+            partition by comments.content_key, moments.moment_second
+            order by
+                comments.like_count desc nulls last,
+                comments.position asc nulls last,
+                comments.comment_id asc
+        ) as example_rank
+
+    from {{ ref('int_comment_moments') }} as moments
+    inner join {{ ref('fct_comments') }} as comments
+        on
+            moments.platform = comments.platform
+            and moments.content_id = comments.content_id
+            and moments.comment_id = comments.comment_id
+    where not comments.is_spam
+
+),
+
+per_moment as (
+
+    select
+        content_key,
+        platform,
+        content_id,
+        moment_second,
+        count(*) as mentions,
+        sum(like_count) as likes_total,
+        any_value(comment_id) filter (where example_rank = 1) as example_comment_id,
+        any_value(left(comment_text, 280)) filter (
+            where example_rank = 1
+        ) as example_text_excerpt
+
+    from moment_comments
+    group by content_key, platform, content_id, moment_second
+
+)
+
+select
+    content_key,
+    platform,
+    content_id,
+    moment_second as second,  -- noqa: RF04
+    case
+        when moment_second >= 3600
+            then printf(
+                '%d:%02d:%02d',
+                moment_second // 3600,
+                moment_second % 3600 // 60,
+                moment_second % 60
+            )
+        else printf('%d:%02d', moment_second // 60, moment_second % 60)
+    end as moment_label,
+    mentions,
+    likes_total,
+    example_comment_id,
+    example_text_excerpt
+
+from per_moment
