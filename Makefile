@@ -34,6 +34,7 @@ help:
 $(STAMP): requirements.lock
 	@echo "creating $(VENV) and installing the locked dependencies (requirements.lock)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
+	@$(BIN)/python -m pip --version > /dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade > /dev/null
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) 2>&1 \
 		| grep -v "^WARNING: Location" || true
 	@$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
