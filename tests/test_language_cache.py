@@ -37,6 +37,22 @@ def test_repeated_texts_are_detected_once():
     assert len(detector.seen) == 4
 
 
+def test_memo_eviction_never_loses_an_answer_of_the_current_batch(monkeypatch, tmp_path):
+    import comment_etl.normalize.language_cache as module
+
+    monkeypatch.setattr(module, "MEMO_SIZE", 2)
+    detector = CountingDetector()
+    out = tmp_path / "new.parquet"
+    labeler = CachedLabeler(detector, None, out)
+    labeler.label(["alpha words", "beta words"])
+    # "alpha words" is in the memo; three new texts in the same batch evict it.
+    guesses = labeler.label(["alpha words", "gamma words", "delta words", "epsilon words"])
+    labeler.close()
+    assert guesses == [Guess("en", 0.9)] * 4
+    assert detector.seen.count("alpha words") == 1
+    assert pq.read_table(out).num_rows == 5  # every new label written once, in batches
+
+
 def test_labels_come_from_the_snapshot_cache(tmp_path):
     snapshot = tmp_path / "bi.duckdb"
     con = duckdb.connect(str(snapshot))
@@ -48,14 +64,12 @@ def test_labels_come_from_the_snapshot_cache(tmp_path):
     con.close()
 
     detector = CountingDetector()
-    labeler = CachedLabeler(detector, snapshot)
+    out = tmp_path / "new.parquet"
+    labeler = CachedLabeler(detector, snapshot, out)
     guesses = labeler.label(["Wie viel hat das gekostet?", "Something new"])
     labeler.close()
     assert guesses == [Guess("de", 0.97), Guess("en", 0.9)]
     assert detector.seen == ["Something new"]
-
-    out = tmp_path / "new.parquet"
-    assert labeler.write_new(out) == 1
     assert pq.read_table(out).to_pylist() == [
         {
             "detector": "counting",

@@ -93,7 +93,9 @@ class _CommentBatches:
         self.source_file = source_file
         self.batch_rows = batch_rows
         self.detector = get_detector(detector_name, workers)
-        self.labeler = CachedLabeler(self.detector, language_cache)
+        self.labeler = CachedLabeler(
+            self.detector, language_cache, path.with_name("language_cache.parquet")
+        )
         self.columns: dict[str, list[Any]] = {name: [] for name in COMMENT_READER_FIELDS}
         self.writer: pq.ParquetWriter | None = None
         self.count = 0
@@ -247,7 +249,6 @@ def parse_file(
 
     _write_contents(out / "contents.parquet", list(contents.values()), source_file)
     _write_rejects(out / "rejects.parquet", rejects, source_file)
-    comments.labeler.write_new(out / "language_cache.parquet")
     manifest.files = {
         "language_cache": str(out / "language_cache.parquet"),
         "comments": str(out / "comments.parquet"),

@@ -50,12 +50,20 @@ def text_hash(cleaned: str) -> str:
 class CachedLabeler:
     """Labels texts with `detector`, asking it only for texts no cache has seen."""
 
-    def __init__(self, detector: Detector, snapshot: str | Path | None = None):
+    def __init__(
+        self,
+        detector: Detector,
+        snapshot: str | Path | None = None,
+        new_labels_path: str | Path | None = None,
+    ):
         self.detector = detector
         self.memo: OrderedDict[str, Guess] = OrderedDict()
-        self.new: dict[str, Guess] = {}
         self.hits = 0
         self.computed = 0
+        # New labels go to Parquet batch by batch: memory stays flat however many texts a
+        # file has (a dict of every new label grew to ~0.5 GB on a 2 GB dump).
+        self._new_path = Path(new_labels_path) if new_labels_path else None
+        self._writer: pq.ParquetWriter | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         if snapshot is not None and Path(snapshot).exists():
             try:
@@ -65,9 +73,15 @@ class CachedLabeler:
                 self.close()
 
     def close(self) -> None:
+        """Close the snapshot and the new-labels file (an empty file if nothing was new)."""
         if self._con is not None:
             self._con.close()
             self._con = None
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        elif self._new_path is not None and not self._new_path.exists():
+            pq.write_table(CACHE_SCHEMA.empty_table(), self._new_path)
 
     def _lookup(self, keys: list[str]) -> dict[str, Guess]:
         if self._con is None or not keys:
@@ -92,41 +106,46 @@ class CachedLabeler:
     def label(self, texts: Sequence[str | None]) -> list[Guess]:
         cleaned = [clean_for_detection(text) for text in texts]
         keys: list[str | None] = [text_hash(c) if has_letters(c) else None for c in cleaned]
+        known: dict[str, Guess] = {}  # this batch's answers, safe from memo eviction
         missing: dict[str, str] = {}
         for key, text in zip(keys, cleaned, strict=True):
-            if key is not None and key not in self.memo and key not in missing:
+            if key is None or key in known or key in missing:
+                continue
+            hit = self.memo.get(key)
+            if hit is None:
                 missing[key] = text
+            else:
+                known[key] = hit
+                self.memo.move_to_end(key)
         if missing:
             for key, guess in self._lookup(list(missing)).items():
+                known[key] = guess
                 self._remember(key, guess)
                 del missing[key]
         if missing:
             guesses = self.detector.detect_batch(list(missing.values()))
-            for key, guess in zip(missing, guesses, strict=True):
+            fresh = dict(zip(missing, guesses, strict=True))
+            for key, guess in fresh.items():
+                known[key] = guess
                 self._remember(key, guess)
-                self.new[key] = guess
-            self.computed += len(missing)
-        result = []
-        for key in keys:
-            if key is None:
-                result.append(UNKNOWN)
-                continue
-            guess = self.memo.get(key) or self.new[key]
-            result.append(guess)
+            self.computed += len(fresh)
+            self._write_new(fresh)
         self.hits += len(texts) - len(missing)
-        return result
+        return [UNKNOWN if key is None else known[key] for key in keys]
 
-    def write_new(self, path: str | Path) -> int:
-        """Write the labels computed in this parse (for the loader to add to the cache)."""
-        keys = list(self.new)
+    def _write_new(self, fresh: dict[str, Guess]) -> None:
+        """Append labels computed in this parse (for the loader to add to the cache)."""
+        if self._new_path is None:
+            return
         table = pa.table(
             {
-                "detector": pa.array([self.detector.name] * len(keys), pa.string()),
-                "text_hash": pa.array(keys, pa.string()),
-                "language": pa.array([self.new[k].language for k in keys], pa.string()),
-                "confidence": pa.array([self.new[k].confidence for k in keys], pa.float64()),
+                "detector": pa.array([self.detector.name] * len(fresh), pa.string()),
+                "text_hash": pa.array(list(fresh), pa.string()),
+                "language": pa.array([g.language for g in fresh.values()], pa.string()),
+                "confidence": pa.array([g.confidence for g in fresh.values()], pa.float64()),
             },
             schema=CACHE_SCHEMA,
         )
-        pq.write_table(table, path)
-        return len(keys)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._new_path, CACHE_SCHEMA)
+        self._writer.write_table(table)
