@@ -1,0 +1,111 @@
+"""The parsing benchmark's correctness, not its timing: its generators write what they say they
+wrote, and our parser finds exactly that (comments, rejects with their line numbers, contents).
+
+Tiny sizes (200 records, an invalid one every 25) so every kind of invalid record appears.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+from comment_etl.load.parse import parse_file
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "bench" / "parse"
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _load("bench_parse_generate", BENCH / "generate.py")
+
+ROWS = 200
+INVALID_EVERY = 25
+KINDS = {"reddit": generate.REDDIT_INVALID, "csv": generate.CSV_INVALID}
+SUFFIX = {"reddit": ".ndjson.zst", "csv": ".csv"}
+
+
+def _generate(kind: str, folder: Path, name: str = "dump") -> tuple[Path, object]:
+    path = folder / f"{name}{SUFFIX[kind]}"
+    kwargs: dict[str, object] = {"rows": ROWS, "target_bytes": None, "invalid_every": INVALID_EVERY}
+    if kind == "reddit":
+        kwargs["blank_every"] = 50  # a few blank lines: skipped, so line numbers must still hold
+    return path, generate.GENERATORS[kind](path, **kwargs)
+
+
+@pytest.mark.parametrize("kind", ["reddit", "csv"])
+def test_parse_finds_what_the_generator_wrote(kind: str, tmp_path: Path) -> None:
+    path, expected = _generate(kind, tmp_path)
+    assert expected.comments + expected.rejects == ROWS
+    assert set(expected.reject_kinds) == set(KINDS[kind])  # every kind of invalid record
+    assert json.loads(Path(f"{path}.meta.json").read_text())["comments"] == expected.comments
+
+    out = tmp_path / "out"
+    manifest = parse_file(
+        path, path.name, "0" * 64, path.stat().st_size, out, batch_rows=64, detector="fasttext"
+    )
+
+    assert manifest.status == "parsed", manifest.error
+    comments = pq.read_table(out / "comments.parquet")
+    rejects = pq.read_table(out / "rejects.parquet")
+    contents = pq.read_table(out / "contents.parquet")
+    assert (manifest.comments, manifest.rejects) == (expected.comments, expected.rejects)
+    assert comments.num_rows == expected.comments
+    assert rejects.num_rows == expected.rejects
+    assert sorted(rejects["record_number"].to_pylist()) == expected.reject_lines
+    assert contents.num_rows == expected.contents
+    assert pc.sum(comments["is_deleted"]).as_py() == expected.deleted
+    assert comments["language"].null_count == 0
+
+
+@pytest.mark.parametrize("kind", ["reddit", "csv"])
+def test_generators_are_deterministic_and_sized(kind: str, tmp_path: Path) -> None:
+    first, expected = _generate(kind, tmp_path, "first")
+    second, _ = _generate(kind, tmp_path, "second")
+    assert first.read_bytes() == second.read_bytes()
+    data = first.read_bytes()
+    if kind == "reddit":
+        reader = zstandard.ZstdDecompressor(max_window_size=2**31).stream_reader(data)
+        data = reader.read()
+    assert len(data) == expected.uncompressed_bytes
+    assert data.count(b"\n") == expected.lines
+
+    sized = generate.GENERATORS[kind](tmp_path / f"sized{SUFFIX[kind]}", target_bytes=100_000)
+    assert 100_000 <= sized.uncompressed_bytes < 100_000 + 20_000  # stops at the first row past
+
+
+def test_alternatives_run_on_the_generated_files(tmp_path: Path) -> None:
+    """The DuckDB and pandas contenders still work with the locked versions (dlt is slow to
+    import: the benchmark itself covers it)."""
+    run = _load("bench_parse_run", BENCH / "run.py")
+    reddit, reddit_expected = _generate("reddit", tmp_path)
+    csv_path, csv_expected = _generate("csv", tmp_path)
+
+    typed = run.run_duckdb_json(reddit, tmp_path / "duckdb_json")
+    # Invalid lines come out as rows of NULLs: nothing says which or why.
+    assert typed["rows"] == reddit_expected.comments + reddit_expected.rejects
+    assert typed["null_id_rows"] >= 1
+    assert run.run_duckdb_csv(csv_path, tmp_path / "duckdb_csv")["rows"] >= csv_expected.comments
+    stored = run.run_duckdb_csv_rejects(csv_path, tmp_path / "duckdb_rejects")
+    # DuckDB numbers rows (header = 1; a quoted newline does not count), ours physical lines.
+    broken = {record + 1 for record in csv_expected.reject_records}
+    assert set(stored["reject_lines"]) <= broken
+    assert stored["rejects"] == sum(
+        csv_expected.reject_kinds[kind] for kind in ("extra_field", "invalid_utf8")
+    )
+    assert run.run_pandas_csv(csv_path, tmp_path / "pandas")["rows"] >= csv_expected.comments
