@@ -110,7 +110,7 @@ def test_seed_page_lands_in_every_mart(pipeline_env):
     printed = render(bi)
     assert "Contents: 1\n" in printed
     assert "languages: en 11, de 1" in printed
-    assert f"comments: 12 (0 replies), {themed} with a theme" in printed
+    assert f"comments: 12 (0 replies), {themed} with a theme (spam excluded)" in printed
 
 
 def test_rerun_changes_nothing_and_a_new_dump_loads_alone(pipeline_env):

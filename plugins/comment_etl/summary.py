@@ -31,10 +31,13 @@ def render(snapshot: Path) -> str:
             out.append(f"  [{platform}] {title[:70]}  ({content_id})")
             themed = con.execute(
                 "select count(*) filter (where theme_count > 0) from marts.fct_comments "
-                "where platform = ? and content_id = ?",
+                "where platform = ? and content_id = ? and not is_spam",
                 [platform, content_id],
             ).fetchone()[0]
-            out.append(f"    comments: {comments} ({replies} replies), {themed} with a theme")
+            out.append(
+                f"    comments: {comments} ({replies} replies), {themed} with a theme "
+                "(spam excluded)"
+            )
             languages = con.execute(
                 "select language, comments from marts.language_mix "
                 "where platform = ? and content_id = ? order by comments desc, language",
@@ -43,7 +46,7 @@ def render(snapshot: Path) -> str:
             out.append("    languages: " + ", ".join(f"{lang} {n}" for lang, n in languages))
             themes = con.execute(
                 "select theme, sum(comments) as n from marts.theme_summary "
-                "where platform = ? and content_id = ? group by theme "
+                "where platform = ? and content_id = ? group by theme having sum(comments) > 0 "
                 "order by n desc, theme limit 5",
                 [platform, content_id],
             ).fetchall()
