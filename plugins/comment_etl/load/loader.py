@@ -9,6 +9,7 @@ occurrence (lowest record number) is loaded.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 from dataclasses import dataclass, field
@@ -160,3 +161,5 @@ def cleanup_outputs(manifests: list[Manifest]) -> None:
     for manifest in manifests:
         if manifest.output_dir and Path(manifest.output_dir).exists():
             shutil.rmtree(manifest.output_dir, ignore_errors=True)
+            with contextlib.suppress(OSError):  # the run's folder, once its last file is gone
+                Path(manifest.output_dir).parent.rmdir()
