@@ -18,7 +18,8 @@ class CountingDetector:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def detect_batch(self, texts: Sequence[str | None]) -> list[Guess]:
+    def detect_batch(self, texts: Sequence[str | None], cleaned: bool = False) -> list[Guess]:
+        assert cleaned, "the labeler passes cleaned texts"
         self.seen.extend(t or "" for t in texts)
         return [Guess("en", 0.9) for _ in texts]
 
@@ -92,3 +93,17 @@ def test_other_detectors_entries_are_not_used(tmp_path):
     assert labeler.label(["Bonjour tout le monde"]) == [Guess("en", 0.9)]
     labeler.close()
     assert detector.seen == ["Bonjour tout le monde"]
+
+
+def test_cleaned_texts_get_the_same_labels_as_raw_ones():
+    from comment_etl.normalize.language import build_detector
+
+    detector = build_detector("fasttext")
+    raw = [
+        "Check this at 3:13 https://x.y/z 😂 — the landing was amazing!",
+        "@someone Wie viel hat das alles gekostet? #mars",
+        "😂😂😂",
+    ]
+    cleaned = [clean_for_detection(t) for t in raw]
+    assert detector.detect_batch(cleaned, cleaned=True) == detector.detect_batch(raw)
+    assert [g.language for g in detector.detect_batch(raw)] == ["en", "de", "und"]

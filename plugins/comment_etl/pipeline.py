@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 from typing import Any
 
 from comment_etl.config import Settings
@@ -164,7 +163,3 @@ def alert_lines(
     elif not marts.get("fct_comments"):
         lines.append("marts.fct_comments is empty after this run")
     return lines
-
-
-def warehouse_exists(settings: Settings) -> bool:
-    return Path(settings.warehouse).exists()

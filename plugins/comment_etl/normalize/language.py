@@ -140,7 +140,7 @@ def iso639_1(code: str) -> str:
 class Detector(Protocol):
     name: str
 
-    def detect_batch(self, texts: Sequence[str | None]) -> list[Guess]: ...
+    def detect_batch(self, texts: Sequence[str | None], cleaned: bool = False) -> list[Guess]: ...
 
 
 class BaseDetector:
@@ -172,29 +172,33 @@ class BaseDetector:
     def _guess_cleaned(self, texts: list[str]) -> list[Guess]:
         raise NotImplementedError
 
-    def detect_batch(self, texts: Sequence[str | None]) -> list[Guess]:
+    def detect_batch(self, texts: Sequence[str | None], cleaned: bool = False) -> list[Guess]:
+        """Label `texts`; `cleaned=True` when the caller already ran `clean_for_detection`."""
         if self.workers > 1 and len(texts) >= self.parallel_min_batch:
             try:
-                return self._detect_parallel(list(texts))
+                return self._detect_parallel(list(texts), cleaned)
             except Exception:  # e.g. no child processes allowed: same answer, in-process
                 log.warning(
                     "%s: parallel detection failed, in-process now", self.name, exc_info=True
                 )
                 self.close()
                 self.workers = 1
-        return self.detect_local(texts)
+        return self.detect_local(texts, cleaned)
 
-    def detect_local(self, texts: Sequence[str | None]) -> list[Guess]:
+    def detect_local(self, texts: Sequence[str | None], cleaned: bool = False) -> list[Guess]:
         """Detect in this process, whatever the batch size."""
-        cleaned = [clean_for_detection(text) for text in texts]
-        todo = [i for i, text in enumerate(cleaned) if has_letters(text)]
-        guesses = [UNKNOWN] * len(cleaned)
-        for i, guess in zip(todo, self._guess_cleaned([cleaned[i] for i in todo]), strict=True):
+        if cleaned:
+            clean = [text or "" for text in texts]
+        else:
+            clean = [clean_for_detection(text) for text in texts]
+        todo = [i for i, text in enumerate(clean) if has_letters(text)]
+        guesses = [UNKNOWN] * len(clean)
+        for i, guess in zip(todo, self._guess_cleaned([clean[i] for i in todo]), strict=True):
             if guess.language != UNDETERMINED and guess.confidence >= self.min_confidence:
                 guesses[i] = guess
         return guesses
 
-    def _detect_parallel(self, texts: list[str | None]) -> list[Guess]:
+    def _detect_parallel(self, texts: list[str | None], cleaned: bool) -> list[Guess]:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
@@ -203,7 +207,7 @@ class BaseDetector:
                 initargs=(self.name, self._options),
             )
         size = -(-len(texts) // (self.workers * 4))
-        chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+        chunks = [(texts[i : i + size], cleaned) for i in range(0, len(texts), size)]
         return [guess for part in self._executor.map(_detect_in_worker, chunks) for guess in part]
 
     def close(self) -> None:
@@ -395,6 +399,7 @@ def _init_worker(name: str, options: dict[str, Any]) -> None:
     _worker_detector = build_detector(name, workers=1, **options)
 
 
-def _detect_in_worker(texts: list[str | None]) -> list[Guess]:
+def _detect_in_worker(chunk: tuple[list[str | None], bool]) -> list[Guess]:
+    texts, cleaned = chunk
     assert _worker_detector is not None
-    return _worker_detector.detect_local(texts)
+    return _worker_detector.detect_local(texts, cleaned)

@@ -123,7 +123,8 @@ class CachedLabeler:
                 self._remember(key, guess)
                 del missing[key]
         if missing:
-            guesses = self.detector.detect_batch(list(missing.values()))
+            # The texts are cleaned already: the detector must not clean them a second time.
+            guesses = self.detector.detect_batch(list(missing.values()), cleaned=True)
             fresh = dict(zip(missing, guesses, strict=True))
             for key, guess in fresh.items():
                 known[key] = guess
