@@ -63,3 +63,17 @@ def pipeline_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, P
     monkeypatch.setenv("COMMENTS_WORK_DIR", str(paths["work"]))
     monkeypatch.setenv("COMMENTS_DBT_TARGET_DIR", str(paths["dbt_target"]))
     return paths
+
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests must go straight to the test's own 127.0.0.1 server, never via a proxy."""
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)

@@ -13,9 +13,7 @@ from comment_etl.pipeline import alert_lines
 
 
 @pytest.fixture
-def webhook(monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
+def webhook(no_proxy):
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):

@@ -109,18 +109,8 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Requests must go straight to the local server, never through an environment proxy."""
-    for name in (
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ):
-        monkeypatch.delenv(name, raising=False)
+# Requests must go straight to the local server, never through an environment proxy.
+pytestmark = pytest.mark.usefixtures("no_proxy")
 
 
 @pytest.fixture
