@@ -11,7 +11,6 @@ UV_VERSION := 0.13.9
 # The embedded Airflow: SQLite metadata, LocalExecutor, no examples, API on 127.0.0.1 only.
 DEMO_HOME := $(CURDIR)/.airflow_home
 DEMO_DATE ?= $(shell date -u +%Y-%m-%d)
-export PYTHONPATH := $(CURDIR)/plugins
 AIRFLOW_ENV := AIRFLOW_HOME=$(DEMO_HOME) \
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
@@ -31,13 +30,15 @@ help:
 	@echo "make bench  - the benchmarks in bench/ (minutes; prints rows/s and peak memory)"
 	@echo "make clean  - remove the demo's Airflow home and data/"
 
-$(STAMP): requirements.lock
+$(STAMP): requirements.lock pyproject.toml
 	@echo "creating $(VENV) and installing the locked dependencies (requirements.lock)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
 	@$(BIN)/python -m pip --version > /dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade > /dev/null
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) 2>&1 \
 		| grep -v "^WARNING: Location" || true
 	@$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	@# Our package itself (src/comment_etl), editable, built with the locked setuptools.
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -75,8 +76,8 @@ demo-all:
 	@$(MAKE) --no-print-directory run-dag
 
 lint: venv
-	$(BIN)/ruff check plugins dags tests bench
-	$(BIN)/ruff format --check plugins dags tests bench
+	$(BIN)/ruff check src plugins dags tests bench
+	$(BIN)/ruff format --check src plugins dags tests bench
 
 test: lint
 	$(BIN)/python -m pytest -q

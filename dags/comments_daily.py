@@ -1,6 +1,6 @@
 """comments_daily: landing folder -> staging (DuckDB) -> dbt marts -> BI snapshot.
 
-The file only wires tasks; the logic lives in the `comment_etl` package in plugins/.
+The file only wires tasks; the logic lives in the installed `comment_etl` package (src/).
 """
 
 from __future__ import annotations

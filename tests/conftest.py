@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -30,7 +29,6 @@ os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "INFO"
 # A failing task in a test must fail now, not after minutes of retry delays.
 os.environ["COMMENTS_TASK_RETRIES"] = "0"
 os.environ.setdefault("COMMENTS_IGNORE_AIRFLOW_VARIABLES", "")
-sys.path.insert(0, str(REPO / "plugins"))
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-from comment_etl.load.parse import parse_file
+from comment_etl.parse.parse_file import parse_file
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench" / "parse"

@@ -1,7 +1,7 @@
 """The dbt project, built for real: a small warehouse, `dbt build`, concrete mart values.
 
 One `dbt build` (models, seeds, data tests and unit tests) runs once for the module against a
-temporary DuckDB file that `comment_etl.load.schema.ensure_schema` created and a few realistic
+temporary DuckDB file that `comment_etl.warehouse.schema.ensure_schema` created and a few realistic
 rows filled: the German comment of the sample page, English ones, a comment observed twice with
 a newer like count, and a reply; and a third video whose comment section has what the newer
 marts look for: spam of every kind next to a normal comment that says "subscribe", timestamps,
@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from comment_etl.load.schema import ensure_schema
+from comment_etl.warehouse.schema import ensure_schema
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"

@@ -19,7 +19,7 @@ from comment_etl.formats.base import (
     open_decompressed,
 )
 from comment_etl.formats.registry import FORMATS
-from comment_etl.load.parse import FILE_ERRORS
+from comment_etl.parse.parse_file import FILE_ERRORS
 from comment_etl.records import Comment, Record, Reject, SourceFile
 from tests.format_helpers import read_records
 

@@ -10,7 +10,7 @@ import pytest
 from comment_etl.formats import page_text
 from comment_etl.formats.base import detect_format, open_decompressed
 from comment_etl.formats.registry import FORMATS
-from comment_etl.load.parse import parse_file
+from comment_etl.parse.parse_file import parse_file
 from comment_etl.records import Comment, Content, Reject, SourceFile
 from tests.conftest import SEED_PAGE
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow.parquet as pq
 
-from comment_etl.load.schema import ensure_schema
 from comment_etl.normalize.language import Guess, clean_for_detection
 from comment_etl.normalize.language_cache import CachedLabeler, text_hash
+from comment_etl.warehouse.schema import ensure_schema
 
 
 class CountingDetector:

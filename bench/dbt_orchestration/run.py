@@ -421,7 +421,6 @@ class Measurement:
 def _worker_env(work: Path, warehouse: Path, worker: str) -> dict[str, str]:
     env = {
         **os.environ,
-        "PYTHONPATH": str(REPO / "plugins"),
         "COMMENTS_LANDING_DIR": str(work / "landing"),
         "COMMENTS_WAREHOUSE": str(warehouse),
         "COMMENTS_BI_SNAPSHOT": str(work / "comments_bi.duckdb"),
@@ -538,7 +537,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.worker:
-        sys.path.insert(0, str(REPO / "plugins"))
         return worker_main(args)
 
     if args.render_only:

@@ -23,8 +23,6 @@ from pathlib import Path
 
 import dataset
 
-sys.path.insert(0, str(dataset.REPO / "plugins"))
-
 from comment_etl.normalize.language import (
     DETECTORS,
     MIN_LETTERS,

@@ -62,7 +62,6 @@ RESULTS = HERE / "RESULTS.md"
 RAW = DATA / "results.json"
 #: Compiled bytecode of every import, outside the venv (see `measure`).
 PYCACHE = DATA / "pycache"
-sys.path.insert(0, str(REPO / "plugins"))
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
@@ -81,7 +80,7 @@ def _configured(name: str) -> str:
 
 def _parse_kwargs(detector: str, workers: int | None = None) -> dict[str, Any]:
     """parse_file's keyword arguments as the pipeline passes them (no warehouse cache here)."""
-    from comment_etl.load.parse import parse_file
+    from comment_etl.parse.parse_file import parse_file
 
     kwargs: dict[str, Any] = {
         "batch_rows": int(_configured("COMMENTS_PARSE_BATCH_ROWS")),
@@ -93,7 +92,7 @@ def _parse_kwargs(detector: str, workers: int | None = None) -> dict[str, Any]:
 
 
 def run_ours(path: Path, out: Path, detector: str, workers: int | None = None) -> dict[str, Any]:
-    from comment_etl.load.parse import parse_file
+    from comment_etl.parse.parse_file import parse_file
 
     kwargs = _parse_kwargs(detector, workers)
     manifest = parse_file(path, path.name, "0" * 64, path.stat().st_size, out, **kwargs)
@@ -309,7 +308,7 @@ def run_stages(path: Path, out: Path, detector: str) -> dict[str, Any]:
 
     from comment_etl.formats.base import detect_format, iter_lines, open_decompressed
     from comment_etl.formats.registry import FORMATS
-    from comment_etl.load import parse
+    from comment_etl.parse import parse_file as parse
     from comment_etl.records import SourceFile
 
     source = SourceFile(path=str(path), name=path.name, hints={})
@@ -408,7 +407,7 @@ def run_stages(path: Path, out: Path, detector: str) -> dict[str, Any]:
 
 def run_profile(path: Path, out: Path, detector: str) -> dict[str, Any]:
     """cProfile of the full parse_file, language in-process; the top functions by own time."""
-    from comment_etl.load.parse import parse_file
+    from comment_etl.parse.parse_file import parse_file
 
     profile = cProfile.Profile()
     profile.enable()
@@ -519,7 +518,7 @@ def measure(
     log_path = OUT / f"{worker}-{detector}-{path.name}.log"
     cmd = [sys.executable, __file__, "--worker", worker, "--input", str(path), "--out", str(out)]
     cmd += ["--detector", detector]
-    env = {**os.environ, "PYTHONPATH": str(REPO / "plugins"), "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(PYCACHE)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     peak = 0
     with open(log_path, "w") as log:

@@ -33,13 +33,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path.insert(0, str(REPO / "plugins"))
 
 import duckdb  # noqa: E402
 
-from comment_etl.load.loader import load_run  # noqa: E402
-from comment_etl.load.parse import parse_file  # noqa: E402
-from comment_etl.load.schema import ensure_schema  # noqa: E402
+from comment_etl.parse.parse_file import parse_file  # noqa: E402
+from comment_etl.warehouse.load import load_run  # noqa: E402
+from comment_etl.warehouse.schema import ensure_schema  # noqa: E402
 
 UCI = HERE / "data" / "uci"
 LABELLED = REPO / "tests" / "fixtures" / "themes" / "labelled_comments.csv"

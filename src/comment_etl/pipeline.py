@@ -11,12 +11,13 @@ import re
 from typing import Any
 
 from comment_etl.config import Settings
-from comment_etl.load.discover import Candidate, new_candidates, scan_landing
-from comment_etl.load.loader import cleanup_outputs, load_run
-from comment_etl.load.parse import Manifest, parse_file
-from comment_etl.load.publish import publish_snapshot
-from comment_etl.load.warehouse import known_sha256
+from comment_etl.landing.discover import Candidate, new_candidates, scan_landing
+from comment_etl.parse.parse_file import parse_file
+from comment_etl.records import Manifest
 from comment_etl.transform.dbt_build import run_dbt_build
+from comment_etl.warehouse.connect import known_sha256
+from comment_etl.warehouse.load import cleanup_outputs, load_run
+from comment_etl.warehouse.publish import publish_snapshot
 
 log = logging.getLogger(__name__)
 

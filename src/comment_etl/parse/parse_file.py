@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import shutil
 import zlib
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from comment_etl.records import (
     REJECT_SCHEMA,
     Comment,
     Content,
+    Manifest,
     Reject,
     SourceFile,
 )
@@ -50,31 +50,6 @@ FILE_ERRORS = (
     zstandard.ZstdError,
     UnicodeDecodeError,
 )
-
-
-@dataclass
-class Manifest:
-    """What parsing one file produced; passed (as a dict) from the parse task to the loader."""
-
-    source_file: str
-    path: str
-    sha256: str
-    size_bytes: int
-    status: str  # "parsed" or "failed"
-    format: str | None = None
-    comments: int = 0
-    contents: int = 0
-    rejects: int = 0
-    error: str | None = None
-    output_dir: str | None = None
-    files: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Manifest:
-        return cls(**data)
 
 
 class _CommentBatches:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from comment_etl.load.warehouse import connect
+from comment_etl.warehouse.connect import connect
 
 MART_SCHEMA = "marts"
 

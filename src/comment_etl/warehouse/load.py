@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from comment_etl.load.parse import Manifest
-from comment_etl.load.schema import ensure_schema
-from comment_etl.load.warehouse import connect
+from comment_etl.records import Manifest
+from comment_etl.warehouse.connect import connect
+from comment_etl.warehouse.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 

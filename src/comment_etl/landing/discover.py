@@ -16,12 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger(__name__)
+from comment_etl.landing.files import is_ignored, sha256_of
 
-CHUNK = 1 << 20
-#: Names never treated as dumps: temp files of our own downloaders, editors and OSes.
-IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", "~")
-IGNORED_NAMES = {".DS_Store", "Thumbs.db"}
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -36,22 +33,6 @@ class Candidate:
         return asdict(self)
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _ignored(path: Path) -> bool:
-    return (
-        path.name.startswith(".")
-        or path.name in IGNORED_NAMES
-        or path.name.endswith(IGNORED_SUFFIXES)
-    )
-
-
 def _invalid(landing: Path, entry: Path, reason: str) -> Candidate:
     source_file = entry.relative_to(landing).as_posix()
     marker = hashlib.sha256(f"invalid:{source_file}:{reason}".encode()).hexdigest()
@@ -63,7 +44,7 @@ def scan_landing(landing_dir: str | Path) -> list[Candidate]:
     landing = Path(landing_dir).resolve()
     found: list[Candidate] = []
     for entry in sorted(landing.rglob("*")):
-        if any(_ignored(Path(part)) for part in entry.relative_to(landing).parts):
+        if any(is_ignored(part) for part in entry.relative_to(landing).parts):
             continue
         if entry.is_symlink():
             target = entry.resolve()

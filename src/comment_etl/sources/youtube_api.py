@@ -36,6 +36,7 @@ from typing import IO, Any
 import httpx
 import orjson
 
+from comment_etl.landing.files import part_path
 from comment_etl.sources.redact import install_httpx_log_filter, redact
 from comment_etl.sources.retry import (
     RetriesExhausted,
@@ -151,7 +152,7 @@ class _DumpWriter:
 
     def __init__(self, final: Path) -> None:
         self.final = final
-        self.part = final.with_name(f".{final.name}.part")
+        self.part = part_path(final)
         self.pages = 0
         self._fh: IO[bytes] | None = None
 
@@ -183,7 +184,7 @@ def _dump_path(landing: Path, video_id: str, when: datetime) -> Path:
     candidate = landing / f"{base}.jsonl"
     n = 1
     # Two fetches of one video in the same second must not overwrite each other.
-    while candidate.exists() or candidate.with_name(f".{candidate.name}.part").exists():
+    while candidate.exists() or part_path(candidate).exists():
         n += 1
         candidate = landing / f"{base}-{n}.jsonl"
     return candidate

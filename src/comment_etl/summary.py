@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from comment_etl.config import load_settings
-from comment_etl.load.publish import mart_row_counts
-from comment_etl.load.warehouse import connect
+from comment_etl.warehouse.connect import connect
+from comment_etl.warehouse.publish import mart_row_counts
 
 
 def render(snapshot: Path) -> str:

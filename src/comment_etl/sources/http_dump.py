@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import orjson
 
-from comment_etl.load.discover import IGNORED_SUFFIXES, sha256_of
+from comment_etl.landing.files import IGNORED_SUFFIXES, sha256_of
 from comment_etl.sources.redact import install_httpx_log_filter, redact
 from comment_etl.sources.retry import (
     RetriesExhausted,

@@ -11,8 +11,9 @@ The Arrow schemas are the staging contract (`staging.contents`, `staging.comment
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
 
@@ -162,3 +163,28 @@ class SourceFile:
             if name.lower().endswith(ext):
                 name = name[: -len(ext)]
         return name
+
+
+@dataclass
+class Manifest:
+    """What parsing one file produced; passed (as a dict) from the parse task to the loader."""
+
+    source_file: str
+    path: str
+    sha256: str
+    size_bytes: int
+    status: str  # "parsed" or "failed"
+    format: str | None = None
+    comments: int = 0
+    contents: int = 0
+    rejects: int = 0
+    error: str | None = None
+    output_dir: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        return cls(**data)

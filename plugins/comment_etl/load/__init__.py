@@ -1,1 +1,0 @@
-"""Parse dumps to Parquet, load them into DuckDB in one transaction, publish the BI snapshot."""
