@@ -18,15 +18,27 @@ AIRFLOW_ENV := AIRFLOW_HOME=$(DEMO_HOME) \
 	AIRFLOW__CORE__EXECUTOR=LocalExecutor \
 	AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$(DEMO_HOME)/airflow.db \
 	AIRFLOW__API__HOST=127.0.0.1 \
+	AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
+	AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://127.0.0.1:$(AIRFLOW_PORT)/execution/ \
+	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
 	COMMENTS_TASK_RETRIES=$${COMMENTS_TASK_RETRIES:-0}
+AIRFLOW_PORT ?= 8080
+# One JWT secret for every component of the embedded Airflow, made once by airflow-init.
+SECRETS := $(DEMO_HOME)/secrets.env
+AIRFLOW_COMPONENTS := api-server scheduler dag-processor triggerer
 
-.PHONY: help venv demo demo-all run-dag test lint bench clean airflow-init
+.PHONY: help venv demo demo-all run-dag test test-quick lint bench clean airflow-init \
+	airflow-up airflow-down backfill
 
 help:
 	@echo "make demo     - create .venv, install the locked deps, run the daily DAG on the seed page"
 	@echo "make demo-all - the same with one sample of every supported format"
 	@echo "make run-dag  - run the daily DAG on whatever is in data/landing (DEMO_DATE=YYYY-MM-DD)"
-	@echo "make test   - lint + the whole test suite"
+	@echo "make test   - lint + the whole test suite (starts a real Airflow; Celery tests need"
+	@echo "              Debian's postgresql + redis-server, which .ci/run installs)"
+	@echo "make test-quick - lint + everything but the real-Airflow tests (local iteration)"
+	@echo "make airflow-up / airflow-down - the embedded Airflow (UI on 127.0.0.1:8080) in the background"
+	@echo "make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD - one run per day, one at a time (needs airflow-up)"
 	@echo "make bench  - the benchmarks in bench/ (minutes; prints rows/s and peak memory)"
 	@echo "make clean  - remove the demo's Airflow home and data/"
 
@@ -51,6 +63,34 @@ airflow-init: venv
 		|| (cat $(DEMO_HOME)/db-migrate.log; exit 1)
 	@$(AIRFLOW_ENV) $(BIN)/airflow pools set duckdb_writer 1 \
 		"DuckDB allows one writer per file: every warehouse writer runs here" > /dev/null
+	@test -f $(SECRETS) || (umask 077; $(BIN)/python -c "import secrets; \
+		print('AIRFLOW__API_AUTH__JWT_SECRET=' + secrets.token_hex(32)); \
+		print('AIRFLOW__API__SECRET_KEY=' + secrets.token_hex(16))" > $(SECRETS))
+
+# The embedded Airflow as a user runs it: every component in the background, logs and pids in
+# .airflow_home/. The admin password is in .airflow_home/simple_auth_manager_passwords.json.generated.
+airflow-up: airflow-init
+	@set -a; . $(SECRETS); set +a; for c in $(AIRFLOW_COMPONENTS); do \
+		if [ -f $(DEMO_HOME)/$$c.pid ] && kill -0 $$(cat $(DEMO_HOME)/$$c.pid) 2>/dev/null; then \
+			echo "$$c already running"; continue; fi; \
+		$(AIRFLOW_ENV) setsid $(BIN)/airflow $$c > $(DEMO_HOME)/$$c.log 2>&1 & \
+		echo $$! > $(DEMO_HOME)/$$c.pid; echo "started $$c (log $(DEMO_HOME)/$$c.log)"; done
+	@echo "Airflow UI: http://127.0.0.1:$(AIRFLOW_PORT) (user admin, password in" \
+		"$(DEMO_HOME)/simple_auth_manager_passwords.json.generated once the api-server is up)"
+
+airflow-down:
+	@for c in $(AIRFLOW_COMPONENTS); do \
+		if [ -f $(DEMO_HOME)/$$c.pid ]; then \
+			kill -TERM -- -$$(cat $(DEMO_HOME)/$$c.pid) 2>/dev/null && echo "stopped $$c"; \
+			rm -f $(DEMO_HOME)/$$c.pid; fi; done
+
+# A backfill runs through the scheduler (make airflow-up): one run per day, one at a time, each
+# taking its day's landing/YYYY-MM-DD/ folder. Without --max-active-runs a backfill runs 10 days
+# at once, which the one-writer pool would only queue.
+backfill: airflow-init
+	@test -n "$(FROM)" -a -n "$(TO)" || (echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2)
+	@set -a; . $(SECRETS); set +a; $(AIRFLOW_ENV) $(BIN)/airflow backfill create \
+		--dag-id comments_daily --from-date $(FROM) --to-date $(TO) --max-active-runs 1
 
 # Run the real daily DAG once on whatever is in data/landing, then print the marts.
 run-dag: airflow-init
@@ -81,6 +121,9 @@ lint: venv
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+test-quick: lint
+	$(BIN)/python -m pytest -q -m "not airflow_server"
 
 bench: venv
 	$(BIN)/python bench/run_all.py

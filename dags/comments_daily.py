@@ -1,6 +1,7 @@
 """comments_daily: landing folder -> staging (DuckDB) -> dbt marts -> BI snapshot.
 
 The file only wires tasks; the logic lives in the installed `comment_etl` package (src/).
+Nothing here touches the warehouse, the metadata database or the network at parse time.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ import os
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, CronDataIntervalTimetable, dag, get_current_context, task
 
+from comment_etl.alerts import WebhookNotifier
 from comment_etl.config import WRITER_POOL, load_settings
 
 WAREHOUSE_ASSET = Asset(name="comments_warehouse", uri="file:///comments_warehouse/marts")
@@ -18,35 +20,43 @@ WAREHOUSE_ASSET = Asset(name="comments_warehouse", uri="file:///comments_warehou
 DOC = """
 ### Comment dumps → DuckDB warehouse (daily)
 
-0. **fetch_sources** — when configured, the scrapers write raw dumps into the landing folder:
-   the YouTube Data API for `COMMENTS_YOUTUBE_VIDEO_IDS` (API key from the Airflow Connection
-   `youtube_api`) and HTTP(S) dump URLs from `COMMENTS_DUMP_URLS`. Per-video problems
-   (comments disabled, not found, quota exhausted) are reported, not fatal.
-1. **discover** — hash every file in the landing folder (`COMMENTS_LANDING_DIR`); files whose
-   sha256 is already in `staging.load_ledger` are skipped (a file loads once; a fixed re-export
-   with new bytes loads again).
-2. **parse** (one mapped task per file, parallel) — detect the format from the content, stream
-   it, normalize text, detect language, write Parquet. Bad records go to the rejects file with
-   file, record number and reason; an unreadable file becomes a `failed` manifest.
-3. **load_staging** — ONE transaction for the whole run into `staging.*` (contents, comments,
-   rejects, load_ledger). Nothing is ever half-loaded.
-4. **dbt_build** — one `dbt build` process (models + tests) builds the `marts` schema.
-5. **publish** — checkpoint, copy, atomic rename to the BI snapshot (`COMMENTS_BI_SNAPSHOT`);
-   emits the `comments_warehouse` asset event with rows per mart.
-6. **report** — always runs; logs failed files and rejects and posts them to
-   `COMMENTS_ALERT_WEBHOOK` when set.
+The run for day **D** (its logical date; it starts once D is over) loads the dumps of
+`landing/D/` and of earlier dated folders not loaded yet, plus every new undated file in the
+landing folder. Files are identified by sha256: nothing ever loads twice.
 
-Every task that opens the warehouse runs in the one-slot pool `duckdb_writer`: DuckDB allows
-one writer per file. **When a run fails:** the failing task's log names the file and record;
-fix the input (or the model) and clear the task. Rerunning a day loads nothing twice.
+0. **prepare** (setup) — create the folders; log the run's day and where it reads and writes.
+1. **fetch_sources** — when configured, the scrapers write raw dumps into the landing folder:
+   YouTube Data API (`COMMENTS_YOUTUBE_VIDEO_IDS`, key in the Connection `youtube_api`) and HTTP(S)
+   dump URLs (`COMMENTS_DUMP_URLS`). Per-video problems are reported, not fatal.
+2. **discover** — the new files of the run's day (sha256 against `staging.load_ledger`).
+3. **parse** (one mapped task per file, named after the file) — detect the format, stream,
+   normalize, detect language, write Parquet. Bad records go to the rejects with file, record
+   number and reason; an unreadable file becomes a `failed` manifest.
+4. **load_staging** — ONE transaction for the whole run into `staging.*`.
+5. **marts_stale** — short-circuit: when the published snapshot already holds every load, dbt
+   and publish are skipped and no asset event is emitted.
+6. **dbt_build** — one `dbt build` process (models + tests) builds the `marts` schema.
+7. **publish** — atomic BI snapshot (`COMMENTS_BI_SNAPSHOT`); emits the `comments_warehouse`
+   asset event with rows per mart.
+8. **report** (teardown: always runs, never decides the run's colour) — failed files, rejects,
+   failed tasks; posted to the webhook of the Connection `comments_alert_webhook`.
+
+Every task that opens the warehouse runs in the one-slot pool `duckdb_writer`. Failures alert
+through the same webhook (task level: DAG, run, task, file, error; DAG level: the run).
+**When a run fails:** the red task's log names the file and record; fix the input (or the
+model) and clear the task. Rerunning a day loads nothing twice.
 """
+
+ALERTS = WebhookNotifier(conn_id=os.environ.get("COMMENTS_ALERT_CONN_ID", "comments_alert_webhook"))
 
 default_args = {
     "owner": "data-platform",
-    # Env var (not an Airflow Variable: read at parse time, so no metadata DB access here).
+    # Env vars, not Airflow Variables: read at parse time, so no metadata DB access here.
     "retries": int(os.environ.get("COMMENTS_TASK_RETRIES", "2")),
     "retry_delay": timedelta(seconds=int(os.environ.get("COMMENTS_RETRY_DELAY_S", "120"))),
     "retry_exponential_backoff": True,
+    "execution_timeout": timedelta(minutes=30),
+    "on_failure_callback": [ALERTS],
 }
 
 
@@ -54,32 +64,43 @@ def _settings():
     return load_settings(use_variables=True)
 
 
-def _on_failure(context: dict[str, Any]) -> None:
-    from comment_etl.alerts import send_alert
-
-    ti = context.get("task_instance")
-    task_id = getattr(ti, "task_id", "?")
-    send_alert(
-        _settings().alert_webhook,
-        "comments_daily task failed",
-        [f"task {task_id} failed: {context.get('exception')}"],
-        {"dag_id": "comments_daily", "run_id": str(context.get("run_id"))},
-    )
+def _run_day(context: dict[str, Any]):
+    """The day whose dated landing folder this run takes (None: a run without a logical date)."""
+    logical_date = context.get("logical_date")
+    return logical_date.date() if logical_date else None
 
 
 @dag(
     dag_id="comments_daily",
-    schedule="@daily",
+    # Data-interval semantics: the run for day D starts when D is over, so D's folder is complete.
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=timedelta(hours=8),
     default_args=default_args,
     tags=["comments", "duckdb", "dbt"],
     doc_md=DOC,
-    on_failure_callback=_on_failure,
+    on_failure_callback=[ALERTS],
 )
 def comments_daily() -> None:
-    @task
+    @task(execution_timeout=timedelta(minutes=5))
+    def prepare() -> str | None:
+        import logging
+
+        settings = _settings()
+        settings.ensure_dirs()
+        day = _run_day(get_current_context())
+        logging.getLogger(__name__).info(
+            "run day %s; landing %r, warehouse %r, snapshot %r",
+            day or "any (no logical date)",
+            str(settings.landing_dir),
+            str(settings.warehouse),
+            str(settings.bi_snapshot),
+        )
+        return day.isoformat() if day else None
+
+    @task(execution_timeout=timedelta(hours=2))
     def fetch_sources() -> dict[str, Any]:
         from comment_etl import pipeline
 
@@ -90,23 +111,31 @@ def comments_daily() -> None:
     def discover() -> list[dict[str, Any]]:
         from comment_etl import pipeline
 
-        return pipeline.discover(_settings())
+        return pipeline.discover(_settings(), _run_day(get_current_context()))
 
-    @task
+    @task(map_index_template="{{ source_file }}", execution_timeout=timedelta(hours=2))
     def parse(candidate: dict[str, Any]) -> dict[str, Any]:
         from comment_etl import pipeline
 
         context = get_current_context()
+        context["source_file"] = candidate["source_file"]  # type: ignore[typeddict-unknown-key]
         return pipeline.parse(_settings(), candidate, context["run_id"])
 
-    @task(pool=WRITER_POOL, trigger_rule="none_failed")
+    @task(pool=WRITER_POOL, trigger_rule="none_failed", execution_timeout=timedelta(hours=1))
     def load_staging(manifests: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         from comment_etl import pipeline
 
         context = get_current_context()
         return pipeline.load(_settings(), list(manifests or []), context["run_id"])
 
-    @task(pool=WRITER_POOL)
+    # Only dbt_build is skipped directly; publish follows it (its upstream is skipped).
+    @task.short_circuit(pool=WRITER_POOL, ignore_downstream_trigger_rules=False)
+    def marts_stale() -> bool:
+        from comment_etl import pipeline
+
+        return pipeline.marts_are_stale(_settings())
+
+    @task(pool=WRITER_POOL, execution_timeout=timedelta(hours=2))
     def dbt_build() -> dict[str, Any]:
         from comment_etl import pipeline
 
@@ -121,43 +150,42 @@ def comments_daily() -> None:
             outlet_events[WAREHOUSE_ASSET].extra = {"rows": counts}
         return counts
 
-    @task(trigger_rule="all_done", retries=0)
+    @task(retries=0, execution_timeout=timedelta(minutes=10))
     def report(
         sources: dict[str, Any] | None,
         summary: dict[str, Any] | None,
         marts: dict[str, int] | None,
     ) -> list[str]:
         from comment_etl import pipeline
-        from comment_etl.alerts import send_alert
+        from comment_etl.alerts import send_alert, webhook_url
 
-        findings = pipeline.alert_lines(summary, marts, sources)
         context = get_current_context()
+        ti = context["ti"]
+        states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id]).get(ti.run_id, {})
+        settings = _settings()
+        findings = pipeline.alert_lines(summary, marts, sources, task_states=states)
         send_alert(
-            _settings().alert_webhook,
+            webhook_url(settings.alert_conn_id),
             "comments_daily findings",
             findings,
-            {"dag_id": "comments_daily", "run_id": context["run_id"]},
+            {"dag_id": ti.dag_id, "run_id": ti.run_id},
         )
         return findings
 
-    @task(trigger_rule="one_failed", retries=0)
-    def fail_run_if_any_task_failed() -> None:
-        """Leaf watcher: `report` always succeeds, so without this a failed run looks green."""
-        raise RuntimeError(
-            "a task of this run failed (see the red task's log); the report task has the findings"
-        )
-
+    started = prepare()
     fetched = fetch_sources()
     candidates = discover()
-    fetched >> candidates
+    started >> fetched >> candidates
     manifests = parse.expand(candidate=candidates)
     summary = load_staging(manifests)
+    stale = marts_stale()
     built = dbt_build()
     marts = publish()
-    summary >> built >> marts
+    summary >> stale >> built >> marts
     reported = report(fetched, summary, marts)
-    everything = [fetched, candidates, manifests, summary, built, marts, reported]
-    everything >> fail_run_if_any_task_failed()
+    # A teardown runs whatever happened above and does not decide the run's state: a failed
+    # load makes the run red through its own leaves, a green run has no skipped watcher.
+    reported.as_teardown(setups=started)
 
 
 dag = comments_daily()

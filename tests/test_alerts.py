@@ -2,37 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
-
-from comment_etl.alerts import send_alert
+from comment_etl.alerts import failure_findings, send_alert
 from comment_etl.pipeline import alert_lines
-
-
-@pytest.fixture
-def webhook(no_proxy):
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append(json.loads(body))
-            status = 500 if self.path == "/broken" else 200
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", received
-    server.shutdown()
-    server.server_close()
 
 
 def test_findings_are_posted(webhook):
@@ -60,11 +31,48 @@ def test_nothing_to_say_posts_nothing(webhook):
     assert received == []
 
 
-def test_missing_marts_and_scraper_problems_are_findings():
+def test_failed_tasks_and_scraper_problems_are_findings():
     lines = alert_lines(
         None,
         None,
         {"youtube": [{"video_id": "abc", "status": "quota_exceeded", "message": "quota"}]},
+        task_states={"parse": "success", "dbt_build": "failed", "publish": "upstream_failed"},
     )
     assert lines[0] == "YouTube video abc: quota_exceeded: quota"
-    assert "not rebuilt and published" in lines[1]
+    assert lines[1].startswith("tasks failed in this run: dbt_build, publish")
+
+
+def test_nothing_new_is_not_a_finding():
+    states = {"load_staging": "success", "dbt_build": "skipped", "publish": "skipped"}
+    assert alert_lines({"failed_files": [], "rejects": 0}, None, task_states=states) == []
+
+
+class _TI:
+    dag_id, run_id, task_id, map_index = "comments_daily", "manual__1", "parse", 3
+    rendered_map_index = "RC_2025-01.zst"
+
+
+class _Dag:
+    dag_id = "comments_daily"
+
+
+def test_a_task_failure_names_dag_run_task_file_and_error_without_secrets():
+    error = RuntimeError("GET https://dumps.example/x.zst?token=s3cr3t failed")
+    title, findings, fields = failure_findings(
+        {"dag": _Dag(), "run_id": "manual__1", "task_instance": _TI(), "exception": error}
+    )
+    assert title == "comments_daily: task parse failed"
+    assert findings == [
+        "DAG comments_daily, run manual__1: task parse[3] (file 'RC_2025-01.zst') failed: "
+        "RuntimeError: GET https://dumps.example/x.zst?token=REDACTED failed"
+    ]
+    assert fields["file"] == "RC_2025-01.zst" and "s3cr3t" not in str(fields)
+
+
+def test_a_dag_failure_names_the_run_and_its_reason():
+    title, findings, fields = failure_findings(
+        {"dag": _Dag(), "run_id": "manual__1", "reason": "task_failure"}
+    )
+    assert title == "comments_daily: run failed"
+    assert findings == ["DAG comments_daily, run manual__1 failed (task_failure)"]
+    assert fields["reason"] == "task_failure"

@@ -47,12 +47,22 @@ def table_counts(db: Path) -> dict[str, int]:
         con.close()
 
 
-def assert_success(dag_run) -> None:
+def assert_success(dag_run, built: bool = True) -> None:
+    """Green, with dbt and publish run (`built`) or skipped because nothing was new."""
     states = task_states(dag_run)
     assert str(dag_run.state) == "success", states
     assert states["load_staging"] == "success", states
-    assert states["dbt_build"] == "success", states
-    assert states["publish"] == "success", states
+    assert states["report"] == "success", states
+    expected = "success" if built else "skipped"
+    assert states["dbt_build"] == states["publish"] == expected, states
+
+
+def asset_events() -> int:
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return session.query(AssetEvent).count()
 
 
 def test_seed_page_lands_in_every_mart(pipeline_env):
@@ -118,8 +128,10 @@ def test_rerun_changes_nothing_and_a_new_dump_loads_alone(pipeline_env):
     assert_success(run_dag(DAY1))
     first = table_counts(pipeline_env["warehouse"])
 
-    assert_success(run_dag(DAY1))  # the same day again
+    events = asset_events()
+    assert_success(run_dag(DAY1), built=False)  # the same day again: nothing new
     assert table_counts(pipeline_env["warehouse"]) == first
+    assert asset_events() == events  # no asset event for a run that published nothing
 
     shutil.copy(YTCD_DUMP, pipeline_env["landing"])
     assert_success(run_dag(DAY2))
@@ -223,3 +235,82 @@ def test_bi_reader_on_the_snapshot_does_not_block_a_run(pipeline_env, tmp_path):
     assert reader.returncode == 0
     before, during, after = (int(x) for x in out.split())
     assert (before, during, after) == (12, 12, 17)
+
+
+def test_days_mean_days_and_a_backfill_equals_one_run_over_all_files(
+    pipeline_env, tmp_path, monkeypatch
+):
+    """Dated folders load with their day; three days one by one == one run over everything."""
+    landing = pipeline_env["landing"]
+    days = [datetime(2026, 11, d, tzinfo=UTC) for d in (10, 11, 12)]
+    lines = YTCD_DUMP.read_text().splitlines()
+    for day, chunk in zip(days, (lines[:2], lines[2:4], lines[4:]), strict=True):
+        folder = landing / day.date().isoformat()
+        folder.mkdir()
+        (folder / "Xk3vTq9LmPw.jsonl").write_text("\n".join(chunk) + "\n")
+    shutil.copy(SEED_PAGE, landing)  # undated: taken by the first run
+
+    loaded_per_day = []
+    for day in days:
+        assert_success(run_dag(day))
+        loaded = query(
+            pipeline_env["warehouse"],
+            "select source_file from staging.load_ledger "
+            "where loaded_at = (select max(loaded_at) from staging.load_ledger)",
+        )
+        loaded_per_day.append(sorted(name for (name,) in loaded))
+    assert loaded_per_day == [
+        ["2026-11-10/Xk3vTq9LmPw.jsonl", "perseverance_landing_page.txt"],
+        ["2026-11-11/Xk3vTq9LmPw.jsonl"],
+        ["2026-11-12/Xk3vTq9LmPw.jsonl"],
+    ]
+    day_by_day = mart_rows(pipeline_env["snapshot"])
+
+    # The same files, one run (a day after all of them), in a fresh warehouse.
+    other = tmp_path / "all-at-once"
+    shutil.copytree(landing, other / "landing")
+    for name, path in (
+        ("COMMENTS_LANDING_DIR", other / "landing"),
+        ("COMMENTS_WAREHOUSE", other / "comments.duckdb"),
+        ("COMMENTS_BI_SNAPSHOT", other / "comments_bi.duckdb"),
+    ):
+        monkeypatch.setenv(name, str(path))
+    assert_success(run_dag(datetime(2026, 11, 13, tzinfo=UTC)))
+    assert mart_rows(other / "comments_bi.duckdb") == day_by_day
+    assert day_by_day["fct_comments"] and len(day_by_day["fct_comments"]) == 12 + 5
+
+
+def test_a_day_does_not_take_later_days(pipeline_env):
+    later = pipeline_env["landing"] / "2026-11-25"
+    later.mkdir()
+    shutil.copy(SEED_PAGE, later)
+    assert_success(run_dag(DAY1))  # 2026-11-20: the 25th's folder waits
+    assert query(pipeline_env["warehouse"], "select count(*) from staging.load_ledger") == [(0,)]
+
+
+def mart_rows(snapshot: Path) -> dict[str, list[tuple]]:
+    """Every row of every mart, sorted, without load-time columns (load ids differ)."""
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        out = {}
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "and table_type = 'BASE TABLE' order by 1"
+        ).fetchall()
+        for (table,) in tables:
+            columns = [
+                name
+                for (name,) in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                    [table],
+                ).fetchall()
+                if not any(word in name for word in ("load_id", "loaded_at", "ingested_at"))
+                and not name.endswith("_at_load")
+            ]
+            select = ", ".join(f'"{c}"' for c in columns)
+            rows = con.execute(f'select {select} from marts."{table}"').fetchall()
+            out[table] = sorted(rows, key=repr)
+        return out
+    finally:
+        con.close()

@@ -1,10 +1,12 @@
 """One place for the pipeline's configuration.
 
 Every setting has an environment variable and a default that works from the repository root.
-Inside an Airflow task, an Airflow Variable of the same name overrides the environment variable,
-so an operator can repoint a deployment from the UI without redeploying. Nothing here touches the
-metadata database at import time: Variables are only read when `load_settings()` is called from a
-running task.
+Inside an Airflow task, the one JSON Airflow Variable `comments_config` (``{"COMMENTS_...":
+value}``) overrides environment variables, so an operator can repoint a deployment from the UI
+without redeploying: one Variable lookup per task, not one per setting. Nothing here touches the
+metadata database at import time: the Variable is only read when `load_settings()` is called from
+a running task. Secrets are not settings: they live in Airflow Connections (the YouTube API key,
+the alert webhook URL).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: Name of the one-slot Airflow pool that serializes every DuckDB writer.
 WRITER_POOL = "duckdb_writer"
+#: The Airflow Variable (JSON object) whose keys override the environment inside tasks.
+CONFIG_VARIABLE = "comments_config"
 
 #: (env var / Airflow Variable name, default) for each setting.
 DEFAULTS: dict[str, str] = {
@@ -31,7 +35,8 @@ DEFAULTS: dict[str, str] = {
     "COMMENTS_LANGUAGE_DETECTOR": "combined",
     "COMMENTS_LANGUAGE_WORKERS": "0",
     "COMMENTS_PARSE_BATCH_ROWS": "50000",
-    "COMMENTS_ALERT_WEBHOOK": "",
+    # Airflow Connection holding the alert webhook URL (missing connection = no webhook).
+    "COMMENTS_ALERT_CONN_ID": "comments_alert_webhook",
     "COMMENTS_CSV_MAPPING": "",
     # Scrapers (empty = off): comma/space separated video ids and dump URLs.
     "COMMENTS_YOUTUBE_VIDEO_IDS": "",
@@ -53,7 +58,7 @@ class Settings:
     language_detector: str
     language_workers: int
     parse_batch_rows: int
-    alert_webhook: str
+    alert_conn_id: str
     csv_mapping: str
     youtube_video_ids: tuple[str, ...] = ()
     youtube_conn_id: str = "youtube_api"
@@ -73,18 +78,27 @@ class Settings:
             folder.mkdir(parents=True, exist_ok=True)
 
 
-def _airflow_variable(name: str) -> str | None:
-    """Read an Airflow Variable when running inside a task; None anywhere else."""
+def _airflow_overrides() -> dict[str, str]:
+    """The `comments_config` Variable when running inside a task; {} anywhere else."""
     if os.environ.get("COMMENTS_IGNORE_AIRFLOW_VARIABLES"):
-        return None
+        return {}
     try:
         from airflow.sdk import Variable
     except ImportError:  # plain Python use (tests of the package, benchmarks)
-        return None
+        return {}
     try:
-        return Variable.get(name, default=None)
+        value = Variable.get(CONFIG_VARIABLE, default=None, deserialize_json=True)
     except Exception:  # not inside a task context, or no metadata DB reachable
-        return None
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    unknown = sorted(set(value) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(
+            f"Airflow Variable {CONFIG_VARIABLE!r} has unknown keys {unknown}; "
+            f"known keys: {sorted(DEFAULTS)}"
+        )
+    return {name: str(v) for name, v in value.items() if v not in (None, "")}
 
 
 def _resolve(value: str) -> Path:
@@ -92,23 +106,17 @@ def _resolve(value: str) -> Path:
     return path if path.is_absolute() else (REPO_ROOT / path)
 
 
-def _value(name: str, use_variables: bool) -> str:
-    if use_variables:
-        from_variable = _airflow_variable(name)
-        if from_variable not in (None, ""):
-            return str(from_variable)
-    return os.environ.get(name, DEFAULTS[name])
-
-
 def load_settings(use_variables: bool = False) -> Settings:
-    """Build the settings from Airflow Variables (optional), env vars and defaults.
+    """Build the settings from the `comments_config` Variable (optional), env vars, defaults.
 
     Relative paths are resolved against the repository root, so the DAG works the same from
     `make demo`, from `airflow dags test` in any Airflow home, and from the test suite.
     """
 
+    overrides = _airflow_overrides() if use_variables else {}
+
     def get(name: str) -> str:
-        return _value(name, use_variables)
+        return overrides.get(name) or os.environ.get(name, DEFAULTS[name])
 
     return Settings(
         landing_dir=_resolve(get("COMMENTS_LANDING_DIR")),
@@ -120,7 +128,7 @@ def load_settings(use_variables: bool = False) -> Settings:
         language_detector=get("COMMENTS_LANGUAGE_DETECTOR"),
         language_workers=int(get("COMMENTS_LANGUAGE_WORKERS")),
         parse_batch_rows=int(get("COMMENTS_PARSE_BATCH_ROWS")),
-        alert_webhook=get("COMMENTS_ALERT_WEBHOOK"),
+        alert_conn_id=get("COMMENTS_ALERT_CONN_ID"),
         csv_mapping=get("COMMENTS_CSV_MAPPING"),
         youtube_video_ids=_split(get("COMMENTS_YOUTUBE_VIDEO_IDS")),
         youtube_conn_id=get("COMMENTS_YOUTUBE_CONN_ID"),

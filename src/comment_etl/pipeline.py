@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from typing import Any
 
 from comment_etl.config import Settings
@@ -15,7 +16,7 @@ from comment_etl.landing.discover import Candidate, new_candidates, scan_landing
 from comment_etl.parse.parse_file import parse_file
 from comment_etl.records import Manifest
 from comment_etl.transform.dbt_build import run_dbt_build
-from comment_etl.warehouse.connect import known_sha256
+from comment_etl.warehouse.connect import known_sha256, ledger_fingerprint
 from comment_etl.warehouse.load import cleanup_outputs, load_run
 from comment_etl.warehouse.publish import publish_snapshot
 
@@ -70,14 +71,15 @@ def source_findings(results: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def discover(settings: Settings) -> list[dict[str, Any]]:
-    """New files in the landing folder (by sha256 against the ledger)."""
+def discover(settings: Settings, run_day: date | None = None) -> list[dict[str, Any]]:
+    """New files in the landing folder (by sha256 against the ledger), up to the run's day."""
     settings.ensure_dirs()
-    candidates = scan_landing(settings.landing_dir)
+    candidates = scan_landing(settings.landing_dir, up_to_day=run_day)
     fresh = new_candidates(candidates, known_sha256(settings.warehouse))
     log.info(
-        "landing folder %s: %d dump files, %d new",
-        settings.landing_dir,
+        "landing folder %s (day %s): %d dump files, %d new",
+        str(settings.landing_dir),
+        run_day.isoformat() if run_day else "any",
         len(candidates),
         len(fresh),
     )
@@ -129,7 +131,30 @@ def load(settings: Settings, manifests: list[dict[str, Any]], load_id: str) -> d
     return summary.to_dict()
 
 
+def marts_are_stale(settings: Settings) -> bool:
+    """True when the BI snapshot does not hold what staging holds (new files, or a failed build).
+
+    A run with nothing new must not spend a dbt build and emit an asset event; but a run after
+    a failed build or publish must build, even when it loads nothing itself.
+    """
+    current = ledger_fingerprint(settings.warehouse)
+    published = ledger_fingerprint(settings.bi_snapshot)
+    if current != published:
+        log.info("marts are stale: staging ledger %s, published snapshot %s", current, published)
+        return True
+    log.info(
+        "nothing new since the published snapshot (ledger %s): skipping dbt and publish", current
+    )
+    return False
+
+
 def build_marts(settings: Settings) -> dict[str, Any]:
+    """One `dbt build` of the marts; a missing project is a deployment error, said plainly."""
+    if not (settings.dbt_project_dir / "dbt_project.yml").is_file():
+        raise FileNotFoundError(
+            f"no dbt project at {str(settings.dbt_project_dir)!r} (no dbt_project.yml): "
+            "check COMMENTS_DBT_PROJECT_DIR (environment or the comments_config Variable)"
+        )
     result = run_dbt_build(settings.dbt_project_dir, settings.warehouse, settings.dbt_target_dir)
     return {"counts": result.counts, "elapsed_s": result.elapsed_s}
 
@@ -145,13 +170,23 @@ def alert_lines(
     summary: dict[str, Any] | None,
     marts: dict[str, int] | None,
     sources: dict[str, Any] | None = None,
+    task_states: dict[str, Any] | None = None,
 ) -> list[str]:
-    """Human-readable findings of a run that a data engineer should look at."""
+    """Human-readable findings of a run that a data engineer should look at.
+
+    `task_states` (task id -> state, as Airflow reports them) names the tasks that failed; a
+    skipped dbt/publish after `marts_stale` said "nothing new" is not a finding.
+    """
     lines: list[str] = source_findings(sources)
+    failed_tasks = sorted(
+        task
+        for task, state in (task_states or {}).items()
+        if str(state) in ("failed", "upstream_failed")
+    )
     if summary:
         for name in summary.get("failed_files", []):
             lines.append(
-                f"file failed and was not loaded: {name} (see staging.load_ledger.error; "
+                f"file failed and was not loaded: {name!r} (see staging.load_ledger.error; "
                 "drop a fixed version into the landing folder)"
             )
         if summary.get("rejects"):
@@ -159,8 +194,12 @@ def alert_lines(
                 f"{summary['rejects']} records rejected in load {summary.get('load_id')} "
                 "(see staging.rejects for file, record number and reason)"
             )
-    if marts is None:
-        lines.append("the marts were not rebuilt and published in this run (see the failed task)")
-    elif not marts.get("fct_comments"):
+    if failed_tasks:
+        lines.append(
+            "tasks failed in this run: "
+            + ", ".join(failed_tasks)
+            + " (their logs name the file and the error; fix, then clear them)"
+        )
+    elif marts is not None and not marts.get("fct_comments"):
         lines.append("marts.fct_comments is empty after this run")
     return lines

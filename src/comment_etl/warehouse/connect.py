@@ -25,15 +25,37 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
         con.close()
 
 
+def _has_ledger(con: duckdb.DuckDBPyConnection) -> bool:
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'staging' and table_name = 'load_ledger'"
+    ).fetchone()
+    return bool(exists and exists[0])
+
+
 def known_sha256(path: str | Path) -> set[str]:
     """sha256 of every file already in the load ledger (loaded or failed)."""
     if not Path(path).exists():
         return set()
     with connect(path, read_only=True) as con:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'staging' and table_name = 'load_ledger'"
-        ).fetchone()
-        if not exists or not exists[0]:
+        if not _has_ledger(con):
             return set()
         return {row[0] for row in con.execute("select sha256 from staging.load_ledger").fetchall()}
+
+
+def ledger_fingerprint(path: str | Path) -> str | None:
+    """A digest of the load ledger of a warehouse file (or snapshot); None when there is none.
+
+    Two files with the same fingerprint hold the same loads, so marts built from one are the
+    marts of the other.
+    """
+    if not Path(path).exists():
+        return None
+    with connect(path, read_only=True) as con:
+        if not _has_ledger(con):
+            return None
+        row = con.execute(
+            "select count(*), coalesce(md5(string_agg(sha256 || ':' || load_id || ':' || status, "
+            "',' order by sha256, load_id)), '') from staging.load_ledger"
+        ).fetchone()
+    return f"{row[0]}:{row[1]}" if row else None
