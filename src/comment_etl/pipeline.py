@@ -73,17 +73,18 @@ def source_findings(results: dict[str, Any] | None) -> list[str]:
 def discover(settings: Settings) -> list[dict[str, Any]]:
     """New files in the landing folder (by sha256 against the ledger)."""
     settings.ensure_dirs()
-    candidates = scan_landing(settings.landing_dir)
-    fresh = new_candidates(candidates, known_sha256(settings.warehouse))
+    known = known_sha256(settings.warehouse)
+    candidates = scan_landing(settings.landing_dir, settings.landing_quiet_seconds)
+    fresh = new_candidates(candidates, known)
     log.info(
-        "landing folder %s: %d dump files, %d new",
-        settings.landing_dir,
+        "landing folder %r: %d dump files, %d new",
+        str(settings.landing_dir),
         len(candidates),
         len(fresh),
     )
     for candidate in fresh:
         log.info(
-            "new: %s (%d bytes, sha256 %s)",
+            "new: %r (%d bytes, sha256 %s)",
             candidate.source_file,
             candidate.size_bytes,
             candidate.sha256[:12],
@@ -92,10 +93,14 @@ def discover(settings: Settings) -> list[dict[str, Any]]:
 
 
 def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[str, Any]:
-    """Parse one candidate file to Parquet; bad input yields a `failed` manifest, not an error."""
+    """Parse one candidate file to Parquet; bad input yields a `failed` manifest, not an error.
+
+    An environmental error (disk full, I/O error) raises: the task is retried and the file is not
+    recorded. A file that changed since discovery yields a `skipped` manifest (not recorded).
+    """
     item = Candidate(**candidate)
     if item.invalid_reason:
-        log.error("FILE FAILED %s: %s", item.source_file, item.invalid_reason)
+        log.error("FILE FAILED %r: %s", item.source_file, item.invalid_reason)
         return Manifest(
             source_file=item.source_file,
             path=item.path,
@@ -103,6 +108,7 @@ def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[s
             size_bytes=item.size_bytes,
             status="failed",
             error=item.invalid_reason,
+            modified_at=item.modified_at,
         ).to_dict()
     output_dir = settings.work_dir / safe_key(run_key) / item.sha256[:24]
     hints = {"csv_mapping": settings.csv_mapping} if settings.csv_mapping else {}
@@ -117,7 +123,12 @@ def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[s
         hints=hints,
         language_cache=settings.bi_snapshot,
         language_workers=settings.language_workers or None,
+        max_record_bytes=settings.max_record_bytes,
+        max_document_bytes=settings.max_document_bytes,
+        max_decompression_ratio=settings.max_decompression_ratio,
+        verify_bytes=True,
     )
+    manifest.modified_at = item.modified_at
     return manifest.to_dict()
 
 
