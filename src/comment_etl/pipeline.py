@@ -148,7 +148,7 @@ def build_marts(settings: Settings) -> dict[str, Any]:
 def publish(settings: Settings) -> dict[str, int]:
     """Swap in a new BI snapshot and return rows per mart (the asset event's metadata)."""
     counts = publish_snapshot(settings.warehouse, settings.bi_snapshot)
-    log.info("published %s: %s", settings.bi_snapshot, counts)
+    log.info("published %r: %s", str(settings.bi_snapshot), counts)
     return counts
 
 
@@ -162,7 +162,7 @@ def alert_lines(
     if summary:
         for name in summary.get("failed_files", []):
             lines.append(
-                f"file failed and was not loaded: {name} (see staging.load_ledger.error; "
+                f"file failed and was not loaded: {name!r} (see staging.load_ledger.error; "
                 "drop a fixed version into the landing folder)"
             )
         if summary.get("rejects"):
