@@ -25,22 +25,24 @@ from comment_etl.sources.redact import redact
 
 _LOCK = re.compile(r"Could not set lock on file", re.IGNORECASE)
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
-#: Command lines that mean "the pipeline itself" (another run), not a BI tool.
-_PIPELINE_MARKERS = ("airflow", "dbt", "comment_etl", "pytest")
+#: Programs that mean "the pipeline itself" (another run), not a BI tool: looked for in the
+#: base names of the holder's program and first two arguments (``airflow tasks run``,
+#: ``.../bin/dbt build``, ``python -m comment_etl...``), not in the folders of those paths nor in
+#: later arguments (paths may contain anything).
+_PIPELINE_MARKERS = ("airflow", "dbt", "comment_etl")
 
 
 class WarehouseLocked(RuntimeError):
     """Another process holds the warehouse file."""
 
 
-def _command_line(pid: int) -> str:
-    """The holder's command line when it runs on this machine (Linux /proc), else ''."""
+def _command_line(pid: int) -> list[str]:
+    """The holder's arguments when it runs on this machine (Linux /proc), else []."""
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
-        return ""
-    text = raw.replace(b"\0", b" ").decode("utf-8", errors="replace").strip()
-    return redact(text)[:300]  # a command line may carry a password
+        return []
+    return [part.decode("utf-8", errors="replace") for part in raw.split(b"\0") if part]
 
 
 def explain_lock_error(message: str, warehouse: str | Path) -> str | None:
@@ -49,11 +51,13 @@ def explain_lock_error(message: str, warehouse: str | Path) -> str | None:
         return None
     holder = _HOLDER.search(message)
     pid = int(holder["pid"]) if holder else None
-    program = holder["program"] if holder else "unknown program"
-    command = _command_line(pid) if pid else ""
-    who = f"PID {pid} ({command or program})" if pid else "an unknown process"
+    holder_program = holder["program"] if holder else "unknown program"
+    argv = _command_line(pid) if pid else []
+    command = redact(" ".join(argv))[:300] if argv else holder_program  # may carry a password
+    who = f"PID {pid} ({command})" if pid else "an unknown process"
     snapshot = os.environ.get("COMMENTS_BI_SNAPSHOT", "data/warehouse/comments_bi.duckdb")
-    if any(marker in command.lower() for marker in _PIPELINE_MARKERS):
+    program = " ".join(os.path.basename(arg) for arg in argv[:3]).lower()
+    if any(marker in program for marker in _PIPELINE_MARKERS):
         return (
             f"another run holds the warehouse {str(warehouse)!r}: {who}. Only one run can write "
             "at a time; wait for it to finish (or stop it), then clear this task."
