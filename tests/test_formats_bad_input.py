@@ -19,7 +19,7 @@ from comment_etl.formats.base import (
     open_decompressed,
 )
 from comment_etl.formats.registry import FORMATS
-from comment_etl.parse.parse_file import FILE_ERRORS
+from comment_etl.parse.parse_file import INPUT_ERRORS
 from comment_etl.records import Comment, Record, Reject, SourceFile
 from tests.format_helpers import read_records
 
@@ -68,7 +68,7 @@ def test_truncated_compressed_file_fails_while_reading(tmp_path: Path, kind: str
     module = detect_format(path, source, FORMATS)  # the start decompresses fine
     assert module.NAME == "reddit"
     records: list[Record] = []
-    with pytest.raises(FILE_ERRORS) as failure, open_decompressed(path) as stream:
+    with pytest.raises(INPUT_ERRORS) as failure, open_decompressed(path) as stream:
         records.extend(module.read(stream, source))
     expected = EOFError if kind == "gzip" else zstandard.ZstdError
     assert isinstance(failure.value, expected)

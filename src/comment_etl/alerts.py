@@ -10,6 +10,10 @@ It receives ``{"text": ..., "dag_id": ..., "run_id": ..., "findings": [...]}``.
 task-level and DAG-level failure callbacks. A failing webhook never fails the pipeline (the
 findings are in the task log either way), and neither the URL nor any error text that could
 contain it is ever logged unredacted.
+
+The URL is never logged, not even by httpx, and never part of an error message; logs name it
+as ``https://host/REDACTED``. Findings (which may quote exception text) are redacted before
+they are logged or sent.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from comment_etl.sources.redact import redact
+from comment_etl.sources.redact import redact, redact_url, secrets_hidden_from, url_secrets
 
 try:  # The notifier base class is Airflow's; the rest of this module works without Airflow.
     from airflow.sdk import BaseNotifier
@@ -65,21 +69,25 @@ def webhook_url(conn_id: str) -> str:
 
 def send_alert(webhook: str, title: str, findings: list[str], context: dict[str, Any]) -> bool:
     """Log every finding; POST them to `webhook` when there is one. True when delivered."""
+    secrets = url_secrets(webhook)
+    findings = [redact(finding, secrets) for finding in findings]
     for finding in findings:
         log.warning("ALERT %s: %s", title, finding)
     if not webhook or not findings:
         return False
     payload = {"text": f"{title}: " + "; ".join(findings), "findings": findings, **context}
     try:
-        response = httpx.post(webhook, json=payload, timeout=10.0)
-        response.raise_for_status()
+        with secrets_hidden_from(("httpx", "httpcore"), secrets):
+            response = httpx.post(webhook, json=payload, timeout=10.0)
+            response.raise_for_status()
     except httpx.HTTPError as exc:
-        # httpx puts the request URL (with its token) into the message: never log it as is.
         status = getattr(getattr(exc, "response", None), "status_code", None)
         log.error(
-            "could not deliver the alert to the webhook (%s%s); check connection settings",
+            "could not deliver the alert to the webhook %s: %s%s (the findings are above in "
+            "this log; check the alert webhook connection)",
+            redact_url(webhook),
             type(exc).__name__,
-            f", HTTP {status}" if status else "",
+            f" (HTTP {status})" if status else f": {redact(exc, secrets)}",
         )
         return False
     return True

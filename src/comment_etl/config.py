@@ -44,6 +44,11 @@ DEFAULTS: dict[str, str] = {
     "COMMENTS_YOUTUBE_API_URL": "https://www.googleapis.com/youtube/v3",
     "COMMENTS_DUMP_URLS": "",
     "COMMENTS_DUMP_MAX_BYTES": str(64 * 1024**3),
+    # Reliability limits (README "Guarantees").
+    "COMMENTS_LANDING_QUIET_SECONDS": "2",
+    "COMMENTS_MAX_RECORD_BYTES": str(8 * 1024**2),
+    "COMMENTS_MAX_DOCUMENT_BYTES": str(256 * 1024**2),
+    "COMMENTS_MAX_DECOMPRESSION_RATIO": "200",
 }
 
 
@@ -65,6 +70,10 @@ class Settings:
     youtube_api_url: str = "https://www.googleapis.com/youtube/v3"
     dump_urls: tuple[str, ...] = ()
     dump_max_bytes: int = 64 * 1024**3
+    landing_quiet_seconds: float = 2.0
+    max_record_bytes: int = 8 * 1024**2
+    max_document_bytes: int = 256 * 1024**2
+    max_decompression_ratio: float = 200.0
 
     def ensure_dirs(self) -> None:
         """Create every folder the pipeline writes to (a fresh Airflow home has none)."""
@@ -135,6 +144,10 @@ def load_settings(use_variables: bool = False) -> Settings:
         youtube_api_url=get("COMMENTS_YOUTUBE_API_URL"),
         dump_urls=_split(get("COMMENTS_DUMP_URLS")),
         dump_max_bytes=int(get("COMMENTS_DUMP_MAX_BYTES")),
+        landing_quiet_seconds=float(get("COMMENTS_LANDING_QUIET_SECONDS")),
+        max_record_bytes=int(get("COMMENTS_MAX_RECORD_BYTES")),
+        max_document_bytes=int(get("COMMENTS_MAX_DOCUMENT_BYTES")),
+        max_decompression_ratio=float(get("COMMENTS_MAX_DECOMPRESSION_RATIO")),
     )
 
 

@@ -74,10 +74,13 @@ def source_findings(results: dict[str, Any] | None) -> list[str]:
 def discover(settings: Settings, run_day: date | None = None) -> list[dict[str, Any]]:
     """New files in the landing folder (by sha256 against the ledger), up to the run's day."""
     settings.ensure_dirs()
-    candidates = scan_landing(settings.landing_dir, up_to_day=run_day)
-    fresh = new_candidates(candidates, known_sha256(settings.warehouse))
+    known = known_sha256(settings.warehouse)
+    candidates = scan_landing(
+        settings.landing_dir, settings.landing_quiet_seconds, up_to_day=run_day
+    )
+    fresh = new_candidates(candidates, known)
     log.info(
-        "landing folder %s (day %s): %d dump files, %d new",
+        "landing folder %r (day %s): %d dump files, %d new",
         str(settings.landing_dir),
         run_day.isoformat() if run_day else "any",
         len(candidates),
@@ -85,7 +88,7 @@ def discover(settings: Settings, run_day: date | None = None) -> list[dict[str, 
     )
     for candidate in fresh:
         log.info(
-            "new: %s (%d bytes, sha256 %s)",
+            "new: %r (%d bytes, sha256 %s)",
             candidate.source_file,
             candidate.size_bytes,
             candidate.sha256[:12],
@@ -94,10 +97,14 @@ def discover(settings: Settings, run_day: date | None = None) -> list[dict[str, 
 
 
 def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[str, Any]:
-    """Parse one candidate file to Parquet; bad input yields a `failed` manifest, not an error."""
+    """Parse one candidate file to Parquet; bad input yields a `failed` manifest, not an error.
+
+    An environmental error (disk full, I/O error) raises: the task is retried and the file is not
+    recorded. A file that changed since discovery yields a `skipped` manifest (not recorded).
+    """
     item = Candidate(**candidate)
     if item.invalid_reason:
-        log.error("FILE FAILED %s: %s", item.source_file, item.invalid_reason)
+        log.error("FILE FAILED %r: %s", item.source_file, item.invalid_reason)
         return Manifest(
             source_file=item.source_file,
             path=item.path,
@@ -105,6 +112,7 @@ def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[s
             size_bytes=item.size_bytes,
             status="failed",
             error=item.invalid_reason,
+            modified_at=item.modified_at,
         ).to_dict()
     output_dir = settings.work_dir / safe_key(run_key) / item.sha256[:24]
     hints = {"csv_mapping": settings.csv_mapping} if settings.csv_mapping else {}
@@ -119,7 +127,12 @@ def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[s
         hints=hints,
         language_cache=settings.bi_snapshot,
         language_workers=settings.language_workers or None,
+        max_record_bytes=settings.max_record_bytes,
+        max_document_bytes=settings.max_document_bytes,
+        max_decompression_ratio=settings.max_decompression_ratio,
+        verify_bytes=True,
     )
+    manifest.modified_at = item.modified_at
     return manifest.to_dict()
 
 
@@ -162,7 +175,7 @@ def build_marts(settings: Settings) -> dict[str, Any]:
 def publish(settings: Settings) -> dict[str, int]:
     """Swap in a new BI snapshot and return rows per mart (the asset event's metadata)."""
     counts = publish_snapshot(settings.warehouse, settings.bi_snapshot)
-    log.info("published %s: %s", settings.bi_snapshot, counts)
+    log.info("published %r: %s", str(settings.bi_snapshot), counts)
     return counts
 
 

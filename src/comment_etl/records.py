@@ -173,7 +173,7 @@ class Manifest:
     path: str
     sha256: str
     size_bytes: int
-    status: str  # "parsed" or "failed"
+    status: str  # "parsed", "failed", or "skipped" (changed since discovery: not recorded)
     format: str | None = None
     comments: int = 0
     contents: int = 0
@@ -181,6 +181,8 @@ class Manifest:
     error: str | None = None
     output_dir: str | None = None
     files: dict[str, str] = field(default_factory=dict)
+    #: The file's modification time (epoch seconds) when discovered.
+    modified_at: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,8 +1,9 @@
 -- One row per comment (platform, content_id, comment_id): its most recent observation.
 -- A comment is observed once per dump that carries it (overlapping scrapes, a refetch with new
 -- like counts). The newest observation wins: the latest edit/scrape time the source reports,
--- else the load time; then the later load; then the first source file by name, so the choice is
--- deterministic when two files of one load report the same time.
+-- else the dump file's modification time, else the load time; then the newer file; then the
+-- later ledger entry (load, then file order), so two re-exports loaded in one run keep the
+-- newer one and the choice is deterministic when everything else ties.
 
 with
 
@@ -22,9 +23,13 @@ ranked as (
         row_number() over (
             partition by platform, content_id, comment_id
             order by
-                coalesce(updated_at, retrieved_at, ingested_at) desc,
+                coalesce(
+                    updated_at, retrieved_at, source_modified_at, ingested_at
+                ) desc,
+                source_modified_at desc nulls last,
                 ingested_at desc,
-                source_file asc
+                load_id desc,
+                source_file desc
         ) as observation_rank
 
     from comments
@@ -52,6 +57,7 @@ select
     retrieved_at,
     observation_count,
     source_file,
+    source_modified_at,
     record_number,
     load_id,
     ingested_at

@@ -40,6 +40,7 @@ renamed as (
 
         ----------  provenance
         source_file,
+        source_modified_at,
         record_number,
         load_id,
         ingested_at

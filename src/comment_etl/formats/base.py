@@ -17,9 +17,12 @@ Adding a format means adding its module, listing it in `formats.registry`, a fix
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from types import ModuleType
 from typing import Any, BinaryIO
@@ -35,6 +38,19 @@ ZSTD_MAX_WINDOW = 2**31
 SNIFF_BYTES = 64 * 1024
 #: More NUL bytes than this in the first 4 KiB means binary data, not a text dump.
 BINARY_NULS = 4
+#: Default limits (the parse step sets them from `COMMENTS_MAX_RECORD_BYTES`,
+#: `COMMENTS_MAX_DOCUMENT_BYTES` and `COMMENTS_MAX_DECOMPRESSION_RATIO`).
+DEFAULT_MAX_RECORD_BYTES = 8 * 1024**2
+DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024**2
+DEFAULT_MAX_DECOMPRESSION_RATIO = 200.0
+#: The ratio guard only looks at files that already decompressed to more than this: a small
+#: file that compresses well is no threat, a "zip bomb" is.
+RATIO_GUARD_AFTER_BYTES = 64 * 1024**2
+#: The limits of the file being parsed (a context variable, so readers need no extra argument).
+MAX_RECORD_BYTES: ContextVar[int] = ContextVar("max_record_bytes", default=DEFAULT_MAX_RECORD_BYTES)
+MAX_DOCUMENT_BYTES: ContextVar[int] = ContextVar(
+    "max_document_bytes", default=DEFAULT_MAX_DOCUMENT_BYTES
+)
 
 
 class FileUnreadable(Exception):
@@ -43,6 +59,74 @@ class FileUnreadable(Exception):
 
 class UnknownFormat(FileUnreadable):
     """No reader recognised the file."""
+
+
+class DecompressionBomb(FileUnreadable):
+    """The file decompresses to far more than real comment dumps do."""
+
+
+class SourceTap(io.RawIOBase):
+    """The dump file as read from disk, hashed and counted on the way through.
+
+    Parsing reads the file once; the sha256 of exactly those bytes is compared with the one
+    discovery recorded, so the bytes the ledger names are the bytes that were parsed.
+    """
+
+    CHUNK = 1 << 20
+
+    def __init__(self, path: str | Path) -> None:
+        self.file = open(path, "rb")  # noqa: SIM115 - closed in close()
+        self.digest = hashlib.sha256()
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = self.file.readinto(buffer)
+        if size:
+            self.digest.update(memoryview(buffer)[:size])
+            self.count += size
+        return size or 0
+
+    def drain(self) -> None:
+        """Hash whatever the reader did not need (a trailer, bytes after the last record)."""
+        while chunk := self.file.read(self.CHUNK):
+            self.digest.update(chunk)
+            self.count += len(chunk)
+
+    def hexdigest(self) -> str:
+        return self.digest.hexdigest()
+
+    def close(self) -> None:
+        self.file.close()
+        super().close()
+
+
+class _RatioGuard(io.RawIOBase):
+    """Count decompressed bytes and stop a file that inflates like a decompression bomb."""
+
+    def __init__(self, stream: BinaryIO, tap: SourceTap, max_ratio: float) -> None:
+        self.stream = stream
+        self.tap = tap
+        self.max_ratio = max_ratio
+        self.out = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = self.stream.readinto(buffer)  # type: ignore[attr-defined]
+        self.out += size or 0
+        if self.out > RATIO_GUARD_AFTER_BYTES and self.out > self.max_ratio * max(
+            self.tap.count, 1
+        ):
+            raise DecompressionBomb(
+                f"decompression ratio above {self.max_ratio:g}:1 ({self.tap.count} compressed "
+                f"bytes gave {self.out} so far): not a comment dump, or one record repeated "
+                "millions of times (COMMENTS_MAX_DECOMPRESSION_RATIO)"
+            )
+        return size or 0
 
 
 def compression_of(path: str | Path) -> str | None:
@@ -57,19 +141,33 @@ def compression_of(path: str | Path) -> str | None:
 
 
 @contextmanager
-def open_decompressed(path: str | Path) -> Iterator[BinaryIO]:
-    """Open a dump as a streaming binary file, decompressing gzip or zstd on the fly."""
+def open_decompressed(
+    path: str | Path,
+    tap: SourceTap | None = None,
+    max_ratio: float | None = None,
+) -> Iterator[BinaryIO]:
+    """Open a dump as a streaming binary file, decompressing gzip or zstd on the fly.
+
+    With a `tap`, the file's bytes are read through it (hashed and counted); with `max_ratio`
+    as well, a compressed file inflating beyond that ratio raises `DecompressionBomb`.
+    """
     kind = compression_of(path)
-    raw = open(path, "rb")  # noqa: SIM115 - closed in finally
+    raw: Any = tap if tap is not None else open(path, "rb")  # noqa: SIM115 - closed in finally
     try:
+        stream: Any
         if kind == "gzip":
-            yield gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[misc]
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")
         elif kind == "zstd":
-            yield io.BufferedReader(_ZstdFrames(raw), buffer_size=1 << 20)
+            stream = io.BufferedReader(_ZstdFrames(raw), buffer_size=1 << 20)
         else:
-            yield raw
+            yield raw if tap is None else io.BufferedReader(tap, buffer_size=1 << 20)
+            return
+        if tap is not None and max_ratio:
+            stream = io.BufferedReader(_RatioGuard(stream, tap, max_ratio), buffer_size=1 << 20)
+        yield stream
     finally:
-        raw.close()
+        if tap is None:
+            raw.close()
 
 
 class _ZstdFrames(io.RawIOBase):
@@ -127,7 +225,8 @@ def read_head(path: str | Path, size: int = SNIFF_BYTES) -> str:
     with open_decompressed(path) as stream:
         try:
             data = stream.read(size)
-        except (EOFError, OSError, zstandard.ZstdError) as exc:
+        except (EOFError, gzip.BadGzipFile, zlib.error, zstandard.ZstdError) as exc:
+            # Not OSError in general: an I/O error of the disk is not the file's fault.
             raise FileUnreadable(f"cannot decompress the start of the file: {exc}") from exc
     # A stray NUL in a text dump is one bad record (its reader rejects it); binary data has them
     # everywhere (random bytes: ~16 in 4 KiB), UTF-16 text in every other byte.
@@ -152,7 +251,65 @@ def detect_format(path: str | Path, source: SourceFile, formats: list[ModuleType
     raise UnknownFormat(f"unknown format: none of the readers matched (tried {tried})")
 
 
-def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    """Yield (1-based line number, raw line bytes without the newline) from a binary stream."""
-    for number, line in enumerate(stream, start=1):
+class OversizedLine(bytes):
+    """The start of a line longer than the record limit; `size` is its full length in bytes.
+
+    The rest of the line was read and dropped in chunks, never held in memory; readers turn it
+    into a `Reject` (see `formats.jsonio.decode_line`).
+    """
+
+    size: int
+    limit: int
+
+    def __new__(cls, head: bytes, size: int, limit: int) -> OversizedLine:
+        line = super().__new__(cls, head)
+        line.size = size
+        line.limit = limit
+        return line
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"record too large: {self.size} bytes, over the limit of {self.limit} bytes "
+            "(COMMENTS_MAX_RECORD_BYTES); not loaded"
+        )
+
+
+#: How much of an oversized line is kept for the reject's excerpt.
+OVERSIZED_HEAD = 1024
+
+
+def iter_lines(stream: BinaryIO, limit: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """Yield (1-based line number, raw line bytes without the newline) from a binary stream.
+
+    A line longer than `limit` bytes (default: the `MAX_RECORD_BYTES` of this parse) is yielded
+    as an `OversizedLine` holding only its first bytes: memory stays bounded by the limit
+    whatever the file holds (a 1 GB line in a small `.gz`).
+    """
+    limit = limit or MAX_RECORD_BYTES.get()
+    number = 0
+    while line := stream.readline(limit + 1):
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            size, head = len(line), line[:OVERSIZED_HEAD]
+            del line
+            while more := stream.readline(SourceTap.CHUNK):
+                size += len(more)
+                if more.endswith(b"\n"):
+                    size -= 1
+                    break
+            yield number, OversizedLine(head, size, limit)
+            continue
         yield number, line.rstrip(b"\r\n")
+
+
+def read_document(stream: BinaryIO, prefix: bytes = b"") -> bytes:
+    """The rest of `stream` as one document, refused beyond `MAX_DOCUMENT_BYTES`."""
+    limit = MAX_DOCUMENT_BYTES.get()
+    data = stream.read(limit + 1 - len(prefix))
+    if len(prefix) + len(data) > limit:
+        raise FileUnreadable(
+            f"a single JSON/text document larger than {limit} bytes "
+            "(COMMENTS_MAX_DOCUMENT_BYTES); split it into JSON lines or raise the limit"
+        )
+    return prefix + data

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from comment_etl.formats.base import FileUnreadable, iter_lines
+from comment_etl.formats.base import FileUnreadable, OversizedLine, iter_lines, read_document
 from comment_etl.records import Reject
 
 BOM = b"\xef\xbb\xbf"
@@ -39,6 +39,8 @@ def problem(data: bytes, error: Exception) -> str:
 
 def decode_line(number: int, line: bytes) -> Any:
     """The JSON value of one line, or a `Reject` saying why it has none."""
+    if isinstance(line, OversizedLine):
+        return Reject.of(number, line.reason, bytes(line))
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError as exc:
@@ -88,10 +90,10 @@ def read_json(stream: BinaryIO) -> JsonInput:
         return JsonInput(lines=iter(()))
 
     first = decode_line(number, line)
-    if not isinstance(first, Reject):
+    if not isinstance(first, Reject) or isinstance(line, OversizedLine):
         return JsonInput(lines=chain([(number, first)], _decoded(lines)))
 
-    data = line + b"\n" + stream.read()
+    data = read_document(stream, line + b"\n")
     try:
         return JsonInput(document=orjson.loads(data))
     except orjson.JSONDecodeError as exc:

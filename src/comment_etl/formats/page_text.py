@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from comment_etl.formats.base import read_document
 from comment_etl.records import Comment, Content, Record, Reject, SourceFile
 
 NAME = "page_text"
@@ -65,7 +66,7 @@ def _paragraphs(lines: list[str]) -> str | None:
 
 def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
     try:
-        text = stream.read().decode("utf-8")
+        text = read_document(stream).decode("utf-8")
     except UnicodeDecodeError as exc:
         from comment_etl.formats.base import FileUnreadable
 

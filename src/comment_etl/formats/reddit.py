@@ -38,7 +38,6 @@ NAME = "reddit"
 PLATFORM = "reddit"
 
 DELETED = frozenset({"[deleted]", "[removed]"})
-_RAW_FIELDS = ("controversiality", "distinguished", "stickied", "gilded", "is_submitter")
 
 
 def sniff(head: str, source: SourceFile) -> bool:
@@ -143,7 +142,6 @@ def _comment(
     except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise ValueError(f"bad 'edited': {exc}") from None
     retrieved = _time(record, "retrieved_on") or _time(record, "retrieved_utc") or retrieved_hint
-    raw = {key: record[key] for key in _RAW_FIELDS if record.get(key)}
     comment = Comment(
         platform=PLATFORM,
         content_id=content_id,
@@ -158,7 +156,7 @@ def _comment(
         like_count=score,
         is_deleted=deleted,
         record_number=number,
-        raw=orjson.dumps(raw).decode() if raw else None,
+        raw=orjson.dumps(record).decode(),  # the whole original record, recoverable
     )
     return comment, to_str(record.get("subreddit"))
 

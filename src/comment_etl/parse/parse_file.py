@@ -5,13 +5,23 @@ while DuckDB keeps its single writer. The output of a file is a folder with ``co
 (written in row groups of ``batch_rows`` as the file streams, so memory stays flat with file
 size), ``contents.parquet`` and ``rejects.parquet``, plus a JSON-able manifest the loader reads.
 
-A file that cannot be read to its end (truncated compression, invalid encoding, unknown format)
-produces no data files at all: its manifest says ``failed`` with the reason, and the loader
-records that in the ledger and the rejects table, so it never vanishes silently.
+A file that cannot be read to its end (truncated compression, invalid encoding, unknown format,
+a decompression bomb) produces no data files at all: its manifest says ``failed`` with the
+reason, and the loader records that in the ledger and the rejects table, so it never vanishes
+silently.
+
+Only errors in the input itself mark a file failed (`INPUT_ERRORS`). An environmental error (the
+work folder is full, an I/O error, a permission problem) is raised: the task goes red and is
+retried, and the file stays out of the ledger so no good file is ever recorded as bad.
+
+The file is hashed while it is parsed: when its bytes are not the ones discovery hashed (it was
+still being written, or replaced), the manifest says ``skipped`` and nothing is recorded, so the
+finished file is loaded by a later run under its final sha256.
 """
 
 from __future__ import annotations
 
+import gzip
 import logging
 import shutil
 import zlib
@@ -22,7 +32,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
-from comment_etl.formats.base import FileUnreadable, detect_format, open_decompressed
+from comment_etl.formats.base import (
+    DEFAULT_MAX_DECOMPRESSION_RATIO,
+    DEFAULT_MAX_DOCUMENT_BYTES,
+    DEFAULT_MAX_RECORD_BYTES,
+    MAX_DOCUMENT_BYTES,
+    MAX_RECORD_BYTES,
+    FileUnreadable,
+    SourceTap,
+    detect_format,
+    open_decompressed,
+)
 from comment_etl.formats.registry import FORMATS
 from comment_etl.normalize.language import get_detector
 from comment_etl.normalize.language_cache import CachedLabeler
@@ -41,11 +61,14 @@ from comment_etl.records import (
 
 log = logging.getLogger(__name__)
 
-#: Errors that mean "this file cannot be read to its end": the whole file fails, nothing loads.
-FILE_ERRORS = (
+#: Errors in the input itself ("this file cannot be read to its end"): the whole file fails and
+#: nothing of it loads. Not OSError in general: a full disk or an I/O error is not the file's
+#: fault and must fail the task (retried) instead. `gzip.BadGzipFile` is an OSError subclass
+#: that does describe the input, so it is listed explicitly.
+INPUT_ERRORS = (
     FileUnreadable,
     EOFError,
-    OSError,
+    gzip.BadGzipFile,
     zlib.error,
     zstandard.ZstdError,
     UnicodeDecodeError,
@@ -167,9 +190,66 @@ def parse_file(
     hints: dict[str, str] | None = None,
     language_cache: str | Path | None = None,
     language_workers: int | None = None,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+    max_decompression_ratio: float = DEFAULT_MAX_DECOMPRESSION_RATIO,
+    verify_bytes: bool = False,
 ) -> Manifest:
-    """Parse `path` into Parquet files under `output_dir`; never raises for bad input."""
-    out = Path(output_dir)
+    """Parse `path` into Parquet files under `output_dir`.
+
+    Never raises for bad input (a ``failed`` manifest says why); raises for environmental errors
+    (OSError writing the outputs or reading the disk), after removing its partial outputs.
+    With `verify_bytes` (the pipeline always sets it), a file whose bytes are not `sha256` /
+    `size_bytes` any more gives a ``skipped`` manifest.
+    """
+    record_token = MAX_RECORD_BYTES.set(max_record_bytes)
+    document_token = MAX_DOCUMENT_BYTES.set(max_document_bytes)
+    try:
+        return _parse_file(
+            Path(path),
+            source_file,
+            sha256,
+            size_bytes,
+            Path(output_dir),
+            batch_rows=batch_rows,
+            detector=detector,
+            hints=hints,
+            language_cache=language_cache,
+            language_workers=language_workers,
+            max_ratio=max_decompression_ratio,
+            verify_bytes=verify_bytes,
+        )
+    finally:
+        MAX_RECORD_BYTES.reset(record_token)
+        MAX_DOCUMENT_BYTES.reset(document_token)
+
+
+def _discard(out: Path, comments: _CommentBatches) -> None:
+    """Close what is open and remove a file's partial outputs (they may fill the disk)."""
+    try:
+        comments.labeler.close()
+        if comments.writer is not None:
+            comments.writer.close()
+    except Exception:
+        log.debug("closing partial outputs of %s failed", out, exc_info=True)
+    shutil.rmtree(out, ignore_errors=True)
+
+
+def _parse_file(
+    path: Path,
+    source_file: str,
+    sha256: str,
+    size_bytes: int,
+    out: Path,
+    *,
+    batch_rows: int,
+    detector: str,
+    hints: dict[str, str] | None,
+    language_cache: str | Path | None,
+    language_workers: int | None,
+    max_ratio: float,
+    verify_bytes: bool,
+) -> Manifest:
     if out.exists():  # a retried task starts clean
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -195,25 +275,25 @@ def parse_file(
     try:
         module = detect_format(path, source, FORMATS)
         manifest.format = module.NAME
-        with open_decompressed(path) as stream:
-            for record in module.read(stream, source):
-                if isinstance(record, Comment):
-                    comments.add(record)
-                elif isinstance(record, Content):
-                    _merge_content(contents, record)
-                else:
-                    rejects.append(record)
+        with SourceTap(path) as tap:
+            with open_decompressed(path, tap, max_ratio) as stream:
+                for record in module.read(stream, source):
+                    if isinstance(record, Comment):
+                        comments.add(record)
+                    elif isinstance(record, Content):
+                        _merge_content(contents, record)
+                    else:
+                        rejects.append(record)
+                tap.drain()
+            parsed_sha256, parsed_size = tap.hexdigest(), tap.count
         comments.close()
-    except FILE_ERRORS as exc:
-        comments.labeler.close()
-        if comments.writer is not None:
-            comments.writer.close()
-        shutil.rmtree(out, ignore_errors=True)
+    except INPUT_ERRORS as exc:
+        _discard(out, comments)
         manifest.status = "failed"
         manifest.error = f"{type(exc).__name__}: {exc}"
         manifest.output_dir = None
         log.error(
-            "FILE FAILED %s (format %s): %s. Nothing from this file is loaded; it is recorded "
+            "FILE FAILED %r (format %s): %s. Nothing from this file is loaded; it is recorded "
             "as failed in staging.load_ledger. Fix or re-export the file and drop the new "
             "version into the landing folder (a file with new content is picked up again).",
             source_file,
@@ -221,9 +301,39 @@ def parse_file(
             manifest.error,
         )
         return manifest
+    except BaseException:
+        # Environmental (disk full, I/O error, permission, killed): not the file's fault. No
+        # manifest: the task fails red, is retried, and the file stays out of the ledger.
+        _discard(out, comments)
+        log.error(
+            "could not parse %r because of the environment, not the file (see the traceback); "
+            "the file is NOT marked failed and is parsed again when the task is retried",
+            source_file,
+        )
+        raise
 
-    _write_contents(out / "contents.parquet", list(contents.values()), source_file)
-    _write_rejects(out / "rejects.parquet", rejects, source_file)
+    if verify_bytes and (parsed_sha256, parsed_size) != (sha256, size_bytes):
+        _discard(out, comments)
+        manifest.status = "skipped"
+        manifest.output_dir = None
+        manifest.error = (
+            f"the file changed after discovery ({size_bytes} bytes, sha256 {sha256[:12]} when "
+            f"discovered; {parsed_size} bytes, sha256 {parsed_sha256[:12]} when parsed)"
+        )
+        log.warning(
+            "SKIPPED %r: %s. It is still being written or was replaced; nothing is recorded, "
+            "and the next run loads it once it is stable.",
+            source_file,
+            manifest.error,
+        )
+        return manifest
+
+    try:
+        _write_contents(out / "contents.parquet", list(contents.values()), source_file)
+        _write_rejects(out / "rejects.parquet", rejects, source_file)
+    except BaseException:
+        _discard(out, comments)
+        raise
     manifest.files = {
         "language_cache": str(out / "language_cache.parquet"),
         "comments": str(out / "comments.parquet"),
@@ -234,13 +344,13 @@ def parse_file(
     manifest.contents = len(contents)
     manifest.rejects = len(rejects)
     for reject in rejects[:20]:
-        log.warning("REJECTED %s record %s: %s", source_file, reject.record_number, reject.reason)
+        log.warning("REJECTED %r record %s: %s", source_file, reject.record_number, reject.reason)
     if len(rejects) > 20:
         log.warning(
-            "... and %d more rejects in %s (see staging.rejects)", len(rejects) - 20, source_file
+            "... and %d more rejects in %r (see staging.rejects)", len(rejects) - 20, source_file
         )
     log.info(
-        "parsed %s as %s: %d comments, %d contents, %d rejects; language labels: %d computed "
+        "parsed %r as %s: %d comments, %d contents, %d rejects; language labels: %d computed "
         "by %s, %d from the cache",
         source_file,
         manifest.format,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 REDACTED = "REDACTED"
 
@@ -43,12 +45,36 @@ def _redact_param(match: re.Match[str]) -> str:
     return f"{match['name']}={REDACTED}"
 
 
+def url_secrets(url: str) -> list[str]:
+    """The parts of a URL that may be a credential: all of it, its path and its query.
+
+    Incoming-webhook URLs carry their token in the path (``/services/T0/B0/XXXX``), where the
+    query-parameter patterns above cannot see it; redact with these as explicit secrets.
+    """
+    if not url:
+        return []
+    parts = urlsplit(url)
+    found = [url, parts.path if len(parts.path) > 1 else "", parts.query, parts.password or ""]
+    return sorted({part for part in found if part}, key=len, reverse=True)
+
+
+def redact_url(url: str) -> str:
+    """``scheme://host/REDACTED``: enough to tell which endpoint, nothing that opens it."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    return f"{parts.scheme or '?'}://{host}/{REDACTED}"
+
+
 class RedactingFilter(logging.Filter):
     """Rewrite a log record's final message through `redact` (and drop its args)."""
 
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = list(secrets)
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = redact(message, self.secrets)
         if cleaned != message:
             record.msg = cleaned
             record.args = None
@@ -68,3 +94,20 @@ def install_httpx_log_filter() -> None:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
+
+
+@contextmanager
+def secrets_hidden_from(loggers: Iterable[str], secrets: Iterable[str]) -> Iterator[None]:
+    """While inside, records of these loggers have `secrets` (and credential patterns) redacted.
+
+    For the libraries that log a URL themselves (httpx: ``HTTP Request: POST <url>``).
+    """
+    hidden = RedactingFilter(secrets)
+    targets = [logging.getLogger(name) for name in loggers]
+    for logger in targets:
+        logger.addFilter(hidden)
+    try:
+        yield
+    finally:
+        for logger in targets:
+            logger.removeFilter(hidden)

@@ -3,22 +3,84 @@
 DuckDB allows one writing process per file, and inside one process a second connection with a
 different configuration (read-only vs read-write) fails while the first is open. Every use here
 is therefore short-lived and closed, and all writers run in the one-slot `duckdb_writer` pool.
+
+When another process holds the file, DuckDB says ``Could not set lock on file ... (PID n)``.
+`connect` turns that into `WarehouseLocked`, whose message says who holds it and what to do:
+another run of the pipeline (wait for it), or a BI tool / notebook that opened the warehouse
+instead of the read-only snapshot (point it at the snapshot). dbt's output is translated the
+same way (`explain_lock_error`).
 """
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
+from comment_etl.sources.redact import redact
+
+_LOCK = re.compile(r"Could not set lock on file", re.IGNORECASE)
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+#: Programs that mean "the pipeline itself" (another run), not a BI tool: looked for in the
+#: base names of the holder's program and first two arguments (``airflow tasks run``,
+#: ``.../bin/dbt build``, ``python -m comment_etl...``), not in the folders of those paths nor in
+#: later arguments (paths may contain anything).
+_PIPELINE_MARKERS = ("airflow", "dbt", "comment_etl")
+
+
+class WarehouseLocked(RuntimeError):
+    """Another process holds the warehouse file."""
+
+
+def _command_line(pid: int) -> list[str]:
+    """The holder's arguments when it runs on this machine (Linux /proc), else []."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode("utf-8", errors="replace") for part in raw.split(b"\0") if part]
+
+
+def explain_lock_error(message: str, warehouse: str | Path) -> str | None:
+    """A clear explanation when `message` is DuckDB's lock conflict, else None."""
+    if not _LOCK.search(message):
+        return None
+    holder = _HOLDER.search(message)
+    pid = int(holder["pid"]) if holder else None
+    holder_program = holder["program"] if holder else "unknown program"
+    argv = _command_line(pid) if pid else []
+    command = redact(" ".join(argv))[:300] if argv else holder_program  # may carry a password
+    who = f"PID {pid} ({command})" if pid else "an unknown process"
+    snapshot = os.environ.get("COMMENTS_BI_SNAPSHOT", "data/warehouse/comments_bi.duckdb")
+    program = " ".join(os.path.basename(arg) for arg in argv[:3]).lower()
+    if any(marker in program for marker in _PIPELINE_MARKERS):
+        return (
+            f"another run holds the warehouse {str(warehouse)!r}: {who}. Only one run can write "
+            "at a time; wait for it to finish (or stop it), then clear this task."
+        )
+    return (
+        f"the warehouse {str(warehouse)!r} is held by another process: {who}. If that is a BI "
+        f"tool, notebook or DuckDB shell, close it and point it at the read-only snapshot "
+        f"{snapshot!r} (COMMENTS_BI_SNAPSHOT) instead; if it is another run of the pipeline, "
+        "wait for it to finish. Then clear this task."
+    )
+
 
 @contextmanager
 def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     if not read_only:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        explained = explain_lock_error(str(exc), path)
+        if explained is None:
+            raise
+        raise WarehouseLocked(explained) from None
     try:
         yield con
     finally:

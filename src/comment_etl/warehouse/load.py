@@ -43,6 +43,12 @@ class LoadSummary:
         return dict(self.__dict__)
 
 
+def _modified(manifest: Manifest) -> datetime | None:
+    if manifest.modified_at is None:
+        return None
+    return datetime.fromtimestamp(manifest.modified_at, tz=UTC)
+
+
 def _load_parsed(con, manifest: Manifest, load_id: str, now: datetime) -> tuple[int, int]:
     files = manifest.files
     con.execute(
@@ -61,9 +67,10 @@ def _load_parsed(con, manifest: Manifest, load_id: str, now: datetime) -> tuple[
         {"path": files["comments"]},
     )
     loaded = con.execute(
-        f"insert into staging.comments ({COMMENT_COLUMNS}, load_id, ingested_at) "
-        f"select {COMMENT_COLUMNS}, $load_id, $now from _incoming where _copy = 1",
-        {"load_id": load_id, "now": now},
+        f"insert into staging.comments ({COMMENT_COLUMNS}, load_id, ingested_at, "
+        "source_modified_at) "
+        f"select {COMMENT_COLUMNS}, $load_id, $now, $modified from _incoming where _copy = 1",
+        {"load_id": load_id, "now": now, "modified": _modified(manifest)},
     ).fetchone()[0]
     duplicates = con.execute(
         "insert into staging.rejects (source_file, record_number, reason, raw_excerpt, load_id, "
@@ -101,8 +108,16 @@ def load_run(warehouse: str | Path, manifests: list[Manifest], load_id: str) -> 
         con.execute("begin transaction")
         try:
             for manifest in manifests:
+                if manifest.status == "skipped":
+                    log.warning(
+                        "not recorded: %r (%s); the next run loads it once it is stable",
+                        manifest.source_file,
+                        manifest.error,
+                    )
+                    summary.files_skipped += 1
+                    continue
                 if manifest.sha256 in known:
-                    log.info("already in the ledger, skipped: %s", manifest.source_file)
+                    log.info("already in the ledger, skipped: %r", manifest.source_file)
                     summary.files_skipped += 1
                     continue
                 known.add(manifest.sha256)
@@ -120,8 +135,8 @@ def load_run(warehouse: str | Path, manifests: list[Manifest], load_id: str) -> 
                     summary.failed_files.append(manifest.source_file)
                 con.execute(
                     "insert into staging.load_ledger (source_file, sha256, format, status, "
-                    "rows_loaded, rows_rejected, load_id, loaded_at, error, size_bytes) "
-                    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "rows_loaded, rows_rejected, load_id, loaded_at, error, size_bytes, "
+                    "source_modified_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         manifest.source_file,
                         manifest.sha256,
@@ -133,12 +148,13 @@ def load_run(warehouse: str | Path, manifests: list[Manifest], load_id: str) -> 
                         now,
                         error,
                         manifest.size_bytes,
+                        _modified(manifest),
                     ],
                 )
                 summary.comments += loaded
                 summary.rejects += rejected
                 log.info(
-                    "staged %s: %s, %d comments, %d rejects",
+                    "staged %r: %s, %d comments, %d rejects",
                     manifest.source_file,
                     status,
                     loaded,

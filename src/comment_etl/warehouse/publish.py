@@ -4,7 +4,8 @@ BI tools must never hold the pipeline's warehouse file open (that would block th
 writer). They open a snapshot instead, which is replaced atomically: the warehouse is
 checkpointed (so the file holds everything and the WAL is empty), copied to a temp file next to
 the snapshot, then `os.replace`d over it. A reader that has the old snapshot open keeps reading
-the old inode undisturbed and sees the new data when it reconnects.
+the old inode undisturbed and sees the new data when it reconnects. If the copy fails (the disk
+is full), the temp file is removed and the previous snapshot stays.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ def publish_snapshot(warehouse: str | Path, snapshot: str | Path) -> dict[str, i
         counts = mart_row_counts(con)
     snapshot.parent.mkdir(parents=True, exist_ok=True)
     temp = snapshot.with_name(f".{snapshot.name}.tmp")
-    shutil.copyfile(warehouse, temp)
-    os.replace(temp, snapshot)
+    try:
+        shutil.copyfile(warehouse, temp)
+        os.replace(temp, snapshot)
+    except BaseException:
+        # A full disk leaves half a copy: remove it (the old snapshot stays in place).
+        temp.unlink(missing_ok=True)
+        raise
     return counts

@@ -45,6 +45,8 @@ STAGING_TABLES: dict[str, list[tuple[str, str]]] = {
         ("language_detector", "varchar"),
         ("record_number", "bigint"),
         ("raw", "varchar"),
+        # Added (issue 9): when the dump file was last modified (the newest observation wins).
+        ("source_modified_at", "timestamptz"),
     ],
     "rejects": [
         ("source_file", "varchar not null"),
@@ -72,6 +74,7 @@ STAGING_TABLES: dict[str, list[tuple[str, str]]] = {
         ("loaded_at", "timestamptz not null"),
         ("error", "varchar"),
         ("size_bytes", "bigint"),
+        ("source_modified_at", "timestamptz"),
     ],
 }
 
