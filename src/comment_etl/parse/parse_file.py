@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 import zstandard
 
 from comment_etl.formats.base import FileUnreadable, detect_format, open_decompressed
+from comment_etl.formats.mapping import hints_for as mapping_hints
 from comment_etl.formats.registry import FORMATS
 from comment_etl.normalize.language import get_detector
 from comment_etl.normalize.language_cache import CachedLabeler
@@ -193,6 +194,7 @@ def parse_file(
         language_workers,
     )
     try:
+        source.hints.update(mapping_hints(path))  # comments_sources.yml (formats/mapping.py)
         module = detect_format(path, source, FORMATS)
         manifest.format = module.NAME
         with open_decompressed(path) as stream:
