@@ -1,6 +1,6 @@
 """Quality of the spam flag and of the themes, measured on the real dbt project; write RESULTS.md.
 
-    .venv/bin/python bench/themes/run.py [--only spam|themes] [--no-write]
+    .venv/bin/python bench/themes/run.py [--only spam|themes|sentiment|speed] [--no-write]
 
 * Spam: the UCI YouTube Spam Collection files in ``data/uci/`` (README there) go through the
   pipeline's own CSV reader and loader (``parse_file`` with the fastText detector, then
@@ -46,6 +46,8 @@ from comment_etl.warehouse.schema import ensure_schema  # noqa: E402
 UCI = HERE / "data" / "uci"
 HN = HERE / "data" / "hn"
 REDDIT = HERE / "data" / "reddit"
+SENTIMENT = HERE / "data" / "sentiment"
+SPEED_ROWS = 1_000_000
 SEED_NAME = "spam_model_terms.csv"
 #: dbt vars that keep the classifier from ever firing: the rules alone.
 RULES_ONLY = "{spam_classifier_min_probability: 2, spam_classifier_strong_probability: 2}"
@@ -581,10 +583,174 @@ def theme_tables(run: ThemeRun) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- sentiment
+
+
+@dataclass
+class SentimentFile:
+    n: int = 0
+    sql: Counter = field(default_factory=Counter)  # (label, predicted) for fct_comments
+    vader: Counter = field(default_factory=Counter)  # the same for vaderSentiment (reference)
+
+    @staticmethod
+    def accuracy(counts: Counter) -> float:
+        total = sum(counts.values())
+        right = counts[("positive", "positive")] + counts[("negative", "negative")]
+        return right / total if total else float("nan")
+
+    @staticmethod
+    def share(counts: Counter, predicted: str) -> float:
+        total = sum(counts.values())
+        return sum(v for (_, p), v in counts.items() if p == predicted) / total
+
+
+@dataclass
+class SentimentRun:
+    files: dict[str, SentimentFile] = field(default_factory=dict)
+    dbt: str = ""
+    dbt_s: float = 0.0
+    vader_s: float = 0.0
+
+
+def read_sentences() -> dict[str, list[tuple[str, str]]]:
+    """file stem -> [(sentence, "positive"|"negative")] of the Sentiment Labelled Sentences."""
+    result = {}
+    for path in sorted(SENTIMENT.glob("*_labelled.txt")):
+        rows = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            text, _, label = line.rstrip().rpartition("\t")
+            if text and label in ("0", "1"):
+                rows.append((text.strip(), "positive" if label == "1" else "negative"))
+        result[path.stem.removesuffix("_labelled")] = rows
+    return result
+
+
+def run_sentiment(work: Path) -> SentimentRun:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    sentences = read_sentences()
+    warehouse = work / "sentiment.duckdb"
+    now = datetime.now(UTC)
+    con = duckdb.connect(str(warehouse))
+    try:
+        ensure_schema(con)
+        con.executemany(
+            "insert into staging.comments (platform, content_id, comment_id, text, language, "
+            "position, source_file, load_id, ingested_at) "
+            "values ('bench', ?, ?, ?, 'en', ?, 'sentiment', 'bench-sentiment', ?)",
+            [
+                [name, f"{name}-{i}", text, i, now]
+                for name, rows in sentences.items()
+                for i, (text, _) in enumerate(rows, start=1)
+            ],
+        )
+    finally:
+        con.close()
+    result = SentimentRun()
+    code, result.dbt, result.dbt_s = dbt_build(
+        warehouse, work / "dbt-sentiment", select="+fct_comments"
+    )
+    if code != 0:
+        print(f"dbt build: {result.dbt} (exit {code}); reading the marts anyway", file=sys.stderr)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        predicted = dict(
+            con.execute("select comment_id, sentiment from marts.fct_comments").fetchall()
+        )
+    finally:
+        con.close()
+    analyzer = SentimentIntensityAnalyzer()
+    started = time.perf_counter()
+    for name, rows in sentences.items():
+        scores = result.files.setdefault(name, SentimentFile())
+        for i, (text, label) in enumerate(rows, start=1):
+            scores.n += 1
+            scores.sql[(label, predicted.get(f"{name}-{i}", "missing"))] += 1
+            compound = analyzer.polarity_scores(text)["compound"]
+            vader = (
+                "positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral"
+            )
+            scores.vader[(label, vader)] += 1
+    result.vader_s = time.perf_counter() - started
+    return result
+
+
+def sentiment_tables(run: SentimentRun) -> str:
+    lines = [
+        "| file | sentences | fct_comments accuracy | neutral | vaderSentiment accuracy "
+        "| neutral |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    total = SentimentFile()
+    for name, f in run.files.items():
+        total.n += f.n
+        total.sql.update(f.sql)
+        total.vader.update(f.vader)
+        lines.append(
+            f"| {name} | {f.n} | {f.accuracy(f.sql):.3f} | {f.share(f.sql, 'neutral'):.1%} | "
+            f"{f.accuracy(f.vader):.3f} | {f.share(f.vader, 'neutral'):.1%} |"
+        )
+    t = total
+    lines.append(
+        f"| **all** | {t.n} | {t.accuracy(t.sql):.3f} | {t.share(t.sql, 'neutral'):.1%} | "
+        f"{t.accuracy(t.vader):.3f} | {t.share(t.vader, 'neutral'):.1%} |"
+    )
+    lines += ["", "Confusion, fct_comments (label -> predicted):", ""]
+    lines += ["| label | positive | neutral | negative |", "|---|---:|---:|---:|"]
+    for label in ("positive", "negative"):
+        row = [t.sql[(label, p)] for p in ("positive", "neutral", "negative")]
+        lines.append(f"| {label} | {row[0]} | {row[1]} | {row[2]} |")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- speed
+
+
+def run_speed(work: Path, rows: int) -> list[tuple[str, float]]:
+    """`dbt run` of int_comment_spam_signals on `rows` comments, classifier off vs on."""
+    texts = [text for text, *_ in spam_model_texts()]
+    warehouse = work / "speed.duckdb"
+    con = duckdb.connect(str(warehouse))
+    try:
+        ensure_schema(con)
+        con.execute("create temp table texts (i integer, t varchar)")
+        con.executemany("insert into texts values (?, ?)", list(enumerate(texts)))
+        con.execute(
+            f"""
+            insert into staging.comments (platform, content_id, comment_id, author_name, text,
+                position, source_file, load_id, ingested_at)
+            select 'youtube', 'v' || (g % 1000), 'c' || g, 'a' || (g % 50000),
+                t || ' ' || (g % 9973), g, 'speed', 'bench-speed', now()
+            from range({rows}) as r(g)
+            join texts on texts.i = g % (select count(*) from texts)
+            """
+        )
+    finally:
+        con.close()
+    dbt_build(warehouse, work / "dbt-speed-prep", select="+int_comments__latest")
+    timings = []
+    for name, variables in (("rules only", RULES_ONLY), ("rules + classifier", None)):
+        code, _, elapsed = dbt_build(
+            warehouse, work / "dbt-speed", variables=variables, select="int_comment_spam_signals"
+        )
+        timings.append((name, elapsed if code == 0 else float("nan")))
+    return timings
+
+
+def spam_model_texts() -> list[tuple[str, int]]:
+    texts, labels = spam_model.read_uci(sorted(UCI.glob("Youtube0*.csv")))
+    return list(zip(texts, labels, strict=True))
+
+
 # ---------------------------------------------------------------- report
 
 
-def render(spam: SpamRun | None, themes: ThemeRun | None) -> str:
+def render(
+    spam: SpamRun | None,
+    themes: ThemeRun | None,
+    sentiment: SentimentRun | None = None,
+    speed: list[tuple[str, float]] | None = None,
+) -> str:
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     out = [
@@ -645,19 +811,56 @@ def render(spam: SpamRun | None, themes: ThemeRun | None) -> str:
             theme_tables(themes),
             "",
         ]
+    if sentiment is not None:
+        out += [
+            "## Sentiment against the Sentiment Labelled Sentences",
+            "",
+            "3 x 1,000 English review sentences labelled positive / negative by their authors "
+            "(`data/sentiment/README.md`), inserted as English comments; `dbt build` of "
+            f"`+fct_comments` ({sentiment.dbt_s:.0f} s wall): {sentiment.dbt}. Compared with "
+            "the reference implementation `vaderSentiment` (Python, all VADER rules; "
+            f"{sentiment.vader_s:.1f} s for the 3,000 sentences). Accuracy = share labelled "
+            "right; a `neutral` answer counts as wrong (the set has no neutral sentences).",
+            "",
+            sentiment_tables(sentiment),
+            "",
+        ]
+    if speed:
+        out += [
+            "## Cost of the classifier",
+            "",
+            f"`dbt build --select int_comment_spam_signals` (model + its tests) on {SPEED_ROWS:,} "
+            "generated comments "
+            "(UCI texts repeated with a number appended), wall seconds on this shared machine:",
+            "",
+            "| variant | wall s |",
+            "|---|---:|",
+            *[f"| {name} | {elapsed:.1f} |" for name, elapsed in speed],
+            "",
+        ]
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("spam", "themes"), help="run one part only")
+    parser.add_argument(
+        "--only", choices=("spam", "themes", "sentiment", "speed"), help="run one part only"
+    )
     parser.add_argument("--no-write", action="store_true", help="print, leave RESULTS.md alone")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-themes-") as tmp:
         work = Path(tmp)
         spam = run_spam(work) if args.only in (None, "spam") else None
         themes = run_themes(work) if args.only in (None, "themes") else None
-    report = render(spam, themes)
+        sentiment = run_sentiment(work) if args.only in (None, "sentiment") else None
+        speed = None
+        if args.only in (None, "speed"):
+            try:
+                speed = run_speed(work, SPEED_ROWS)
+            except (duckdb.Error, OSError) as exc:  # report it, keep the other tables
+                print(f"speed measurement failed: {exc}", file=sys.stderr)
+                speed = [(f"failed: {exc}", float("nan"))]
+    report = render(spam, themes, sentiment, speed)
     print(report)
     if not args.no_write and args.only is None:
         RESULTS.write_text(report, encoding="utf-8")

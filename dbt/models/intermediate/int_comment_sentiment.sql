@@ -1,5 +1,5 @@
 -- One row per comment in a language the `sentiment_lexicon` seed covers (English: the VADER
--- lexicon, 7,217 single words): its sentiment score and label. Other languages, and `und`,
+-- lexicon, 7,209 single words): its sentiment score and label. Other languages, and `und`,
 -- get no row; fct_comments labels them `und` (not judged).
 --
 -- A lexicon method in SQL, VADER-like (Hutto & Gilbert 2014): every word of the normalized
