@@ -227,3 +227,21 @@ def test_content_from_url_and_derived_id() -> None:
     assert derived_id("youtube", "v", "a", "same text", 1) != derived_id(
         "youtube", "v", "a", "same text", 2
     )
+
+
+def test_a_repeated_id_is_rejected_and_the_first_kept(tmp_path: Path) -> None:
+    path = tmp_path / "dump.jsonl"
+    lines = [
+        {"id": "x1", "text": "first", "url": "https://youtu.be/4czjS9h4Fpg"},
+        {"id": "x1", "text": "second", "url": "https://youtu.be/4czjS9h4Fpg"},
+        "not an object",
+    ]
+    path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    _, records = read_records(path)
+
+    assert [c.text for c in comments(records)] == ["first"]
+    rejects = [(r.record_number, r.reason) for r in records if isinstance(r, Reject)]
+    assert rejects == [
+        (2, "duplicate comment id 'x1' in this file (the first is kept)"),
+        (3, "expected a JSON object, got str"),
+    ]

@@ -454,7 +454,9 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
         natural = (comment.platform, comment.content_id, comment.comment_id)
         if natural in seen_ids:
             yield Reject.of(
-                number, f"duplicate comment id {comment.comment_id!r} in this file", None
+                number,
+                f"duplicate comment id {comment.comment_id!r} in this file (the first is kept)",
+                orjson.dumps(record, default=str),
             )
             continue
         seen_ids.add(natural)
