@@ -445,7 +445,7 @@ def test_spam_is_flagged_with_its_reasons(marts: duckdb.DuckDBPyConnection) -> N
     assert rows["phone"]["spam_reasons"] == ["contact_me", "phone_number"]
     assert rows["phone"]["spam_score"] == 5  # WhatsApp (2) + the number (3)
     assert rows["copy1"]["spam_reasons"] == rows["copy2"]["spam_reasons"] == ["repeated_text"]
-    assert rows["promo"]["spam_reasons"] == ["self_promotion"]
+    assert rows["promo"]["spam_reasons"] == ["classifier", "self_promotion"]  # p = 1.00
     # "subscribe to the JPL newsletter": the signal is there, the score stays below 3
     assert rows["newsletter"] == {
         "comment_id": "newsletter",
@@ -594,3 +594,32 @@ def test_sqlfluff_lint_passes() -> None:
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
+def test_sentiment_is_judged_in_english_only(marts: duckdb.DuckDBPyConnection) -> None:
+    rows = {
+        row["comment_id"]: row
+        for row in _rows(
+            marts,
+            "select comment_id, language, sentiment, sentiment_score from marts.fct_comments "
+            "where content_id = ?",
+            CRANE_ID,
+        )
+    }
+    # no lexicon for German, no language for emoji: not judged, never "neutral"
+    assert (rows["de"]["sentiment"], rows["de"]["sentiment_score"]) == ("und", None)
+    assert (rows["emoji"]["sentiment"], rows["emoji"]["sentiment_score"]) == ("und", None)
+    english = [row for row in rows.values() if row["language"] == "en"]
+    assert all(row["sentiment"] in ("positive", "neutral", "negative") for row in english)
+    assert all(-1 <= row["sentiment_score"] <= 1 for row in english)
+    by_day = _rows(
+        marts,
+        "select sum(comments) as comments, sum(positive_comments + neutral_comments "
+        "+ negative_comments + und_comments) as judged, sum(und_comments) as und, "
+        "sum(spam_comments) as spam from marts.sentiment_by_content where content_id = ?",
+        CRANE_ID,
+    )
+    non_spam = [c for c in CRANE_COMMENTS if c[0] not in CRANE_SPAM]
+    assert by_day == [
+        {"comments": len(non_spam), "judged": len(non_spam), "und": 2, "spam": len(CRANE_SPAM)}
+    ]

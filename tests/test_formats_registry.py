@@ -20,6 +20,7 @@ def test_sniffing_order() -> None:
         "ytcd",
         "reddit",
         "hackernews",
+        "generic",
         "csv_export",
         "page_text",
     ]
@@ -68,5 +69,5 @@ def test_unrecognised_file_lists_the_readers_tried(tmp_path: Path) -> None:
         detect_format(path, source, FORMATS)
     assert str(failure.value) == (
         "unknown format: none of the readers matched (tried youtube_api, ytcd, reddit, "
-        "hackernews, csv_export, page_text)"
+        "hackernews, generic, csv_export, page_text)"
     )

@@ -12,6 +12,20 @@
 -- var('spam_repeated_text_min_authors') distinct authors or at least
 -- var('spam_repeated_text_min_posts') times anywhere in the warehouse, is a copy-paste
 -- campaign ("Check out this video on YouTube:") and weighs var('spam_repeated_text_weight').
+--
+-- One signal is learned: `classifier`, a logistic regression on word unigrams and bigrams
+-- trained on the UCI YouTube Spam Collection (bench/themes/spam_model.py writes the seed
+-- `spam_model_terms`: one weight per term plus a `(bias)` row). A comment's spam probability
+-- is sigmoid(bias + the weights of its distinct terms); from
+-- var('spam_classifier_min_probability') on it weighs 2 (spam together with another signal),
+-- from var('spam_classifier_strong_probability') on 3; the evidence names the terms that
+-- weighed most.
+--
+-- Platforms: the seed `spam_signal_platforms` (platform, signal, weight) overrides a signal's
+-- weight on one platform; 0 turns it off there. A link, an e-mail address or a price is how
+-- Hacker News job posts and Reddit citations are written, so those signals (and the
+-- classifier, trained on YouTube music-video comments only) are off on `hackernews` and
+-- `reddit`; platforms without a row keep the seed's weights.
 {#- The seed is read with run_query (macros/spam_signals.sql); declare the dependency. #}
 -- depends_on: {{ ref('spam_signals') }}
 
@@ -81,6 +95,85 @@ pattern_signals as (
 
 ),
 
+classifier_off as (
+
+    select platform
+    from {{ ref('spam_signal_platforms') }}
+    where signal = 'classifier' and weight = 0
+
+),
+
+model_bias as (
+
+    select coalesce(max(weight), 0) as bias
+    from {{ ref('spam_model_terms') }}
+    where term = '(bias)'
+
+),
+
+-- the distinct words and word pairs of each comment, as bench/themes/spam_model.py trains on
+comment_terms as (
+
+    select
+        platform,
+        content_id,
+        comment_id,
+        unnest(list_distinct(
+            words || list_transform(
+                range(1, len(words)), lambda i: words[i] || ' ' || words[i + 1]
+            )
+        )) as term
+
+    from (
+        select
+            platform,
+            content_id,
+            comment_id,
+            string_split(normalized_text, ' ') as words
+
+        from prepared
+        where
+            normalized_text <> ''
+            and platform not in (select classifier_off.platform from classifier_off)
+    ) as comment_words
+
+),
+
+classifier_scores as (
+
+    select
+        comment_terms.platform,
+        comment_terms.content_id,
+        comment_terms.comment_id,
+        1 / (1 + exp(-(any_value(model_bias.bias) + sum(model_terms.weight)))) as probability,
+        list(comment_terms.term order by model_terms.weight desc)[1:3] as top_terms
+
+    from comment_terms
+    inner join {{ ref('spam_model_terms') }} as model_terms
+        on comment_terms.term = model_terms.term
+    cross join model_bias
+    group by comment_terms.platform, comment_terms.content_id, comment_terms.comment_id
+
+),
+
+classifier_signals as (
+
+    select
+        platform,
+        content_id,
+        comment_id,
+        'classifier' as spam_signal,
+        case
+            when probability >= {{ var('spam_classifier_strong_probability') }} then 3
+            else 2
+        end as weight,
+        'p=' || round(probability, 2) || ': ' || array_to_string(top_terms, ', ') as evidence
+
+    from classifier_scores
+    where probability >= {{ var('spam_classifier_min_probability') }}
+
+),
+
 repeated_texts as (
 
     select
@@ -122,6 +215,28 @@ signals as (
 
     select * from repeated_signals
 
+    union all
+
+    select * from classifier_signals
+
+),
+
+weighted as (
+
+    select
+        signals.platform,
+        signals.content_id,
+        signals.comment_id,
+        signals.spam_signal,
+        coalesce(platform_weights.weight, signals.weight) as weight,
+        signals.evidence
+
+    from signals
+    left join {{ ref('spam_signal_platforms') }} as platform_weights
+        on
+            signals.platform = platform_weights.platform
+            and signals.spam_signal = platform_weights.signal
+
 )
 
 select
@@ -132,4 +247,5 @@ select
     cast(weight as integer) as weight,
     evidence
 
-from signals
+from weighted
+where weight > 0

@@ -2,6 +2,8 @@
 -- its spam flag: spam_score sums the weights of the spam signals that fired
 -- (int_comment_spam_signals), spam_reasons names them, is_spam = spam_score >=
 -- var('spam_score_threshold'). The marts built on this table count non-spam comments by default.
+-- sentiment / sentiment_score come from int_comment_sentiment (`und` / NULL where the language
+-- has no lexicon).
 
 with
 
@@ -65,6 +67,8 @@ select
     coalesce(comment_spam.spam_score, 0) >= {{ var('spam_score_threshold') }} as is_spam,
     coalesce(comment_spam.spam_score, 0) as spam_score,
     coalesce(comment_spam.spam_reasons, cast([] as varchar[])) as spam_reasons,
+    coalesce(comment_sentiment.sentiment, 'und') as sentiment,
+    comment_sentiment.sentiment_score,
     length(comments.comment_text) as text_length,
     comments.observation_count,
     comments.source_file,
@@ -82,3 +86,8 @@ left join comment_spam
         comments.platform = comment_spam.platform
         and comments.content_id = comment_spam.content_id
         and comments.comment_id = comment_spam.comment_id
+left join {{ ref('int_comment_sentiment') }} as comment_sentiment
+    on
+        comments.platform = comment_sentiment.platform
+        and comments.content_id = comment_sentiment.content_id
+        and comments.comment_id = comment_sentiment.comment_id

@@ -7,19 +7,38 @@ shapes overlap:
 2. ``ytcd``: JSON objects with a ``"cid"`` key (lines, ``--pretty`` or array);
 3. ``reddit``: JSON lines with ``link_id`` / ``subreddit`` / ``body`` + ``author``;
 4. ``hackernews``: JSON items with ``"type": "comment"|"story"|...`` or ``{story, comments}``;
-5. ``csv_export``: a header row of known column names (or a ``.csv`` name) - after every JSON
+5. ``generic``: JSON records with a common text field, a CSV with a text column but no id
+   column, or any file a mapping file (``comments_sources.yml``) applies to - after the specific
+   readers, which know their formats better;
+6. ``csv_export``: a header row of known column names (or a ``.csv`` name) - after every JSON
    format, since a JSON line is never a CSV header;
-6. ``page_text``: free text, last, because almost anything could be a title line.
+7. ``page_text``: free text, last, because almost anything could be a title line.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from comment_etl.formats import csv_export, hackernews, page_text, reddit, youtube_api, ytcd
+from comment_etl.formats import (
+    csv_export,
+    generic,
+    hackernews,
+    page_text,
+    reddit,
+    youtube_api,
+    ytcd,
+)
 
 #: Sniffed in this order; the first match wins. Free-text formats go last.
-FORMATS: list[ModuleType] = [youtube_api, ytcd, reddit, hackernews, csv_export, page_text]
+FORMATS: list[ModuleType] = [
+    youtube_api,
+    ytcd,
+    reddit,
+    hackernews,
+    generic,
+    csv_export,
+    page_text,
+]
 
 
 def by_name(name: str) -> ModuleType:

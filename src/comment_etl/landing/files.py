@@ -13,7 +13,10 @@ from pathlib import Path
 CHUNK = 1 << 20
 #: Names never treated as dumps: temp files of our own downloaders, editors and OSes.
 IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", "~")
-IGNORED_NAMES = frozenset({".DS_Store", "Thumbs.db"})
+#: comments_sources.yml is the mapping file read beside the dumps (formats/mapping.py).
+IGNORED_NAMES = frozenset(
+    {".DS_Store", "Thumbs.db", "comments_sources.yml", "comments_sources.yaml"}
+)
 
 
 def is_ignored(name: str) -> bool:

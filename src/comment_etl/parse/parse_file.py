@@ -43,6 +43,7 @@ from comment_etl.formats.base import (
     detect_format,
     open_decompressed,
 )
+from comment_etl.formats.mapping import hints_for as mapping_hints
 from comment_etl.formats.registry import FORMATS
 from comment_etl.normalize.language import get_detector
 from comment_etl.normalize.language_cache import CachedLabeler
@@ -273,6 +274,7 @@ def _parse_file(
         language_workers,
     )
     try:
+        source.hints.update(mapping_hints(path))  # comments_sources.yml (formats/mapping.py)
         module = detect_format(path, source, FORMATS)
         manifest.format = module.NAME
         with SourceTap(path) as tap:
