@@ -18,6 +18,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from comment_etl.warehouse.limits import dbt_env
+
 log = logging.getLogger(__name__)
 
 
@@ -70,6 +72,7 @@ def run_dbt_build(
     env = {
         **os.environ,
         "COMMENTS_WAREHOUSE": str(Path(warehouse).resolve()),
+        **dbt_env(warehouse),
         "DBT_TARGET_PATH": str(target_dir / "target"),
         "DBT_LOG_PATH": str(target_dir / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

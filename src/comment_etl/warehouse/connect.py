@@ -13,12 +13,14 @@ from pathlib import Path
 
 import duckdb
 
+from comment_etl.warehouse.limits import duckdb_config
+
 
 @contextmanager
 def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     if not read_only:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config=duckdb_config(path))
     try:
         yield con
     finally:
