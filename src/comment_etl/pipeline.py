@@ -14,6 +14,7 @@ from comment_etl.config import Settings
 from comment_etl.landing.discover import Candidate, new_candidates, scan_landing
 from comment_etl.parse.parse_file import parse_file
 from comment_etl.records import Manifest
+from comment_etl.transform.build_needed import reasons_to_build, record_build
 from comment_etl.transform.dbt_build import run_dbt_build
 from comment_etl.warehouse.connect import known_sha256
 from comment_etl.warehouse.load import cleanup_outputs, load_run
@@ -131,7 +132,23 @@ def load(settings: Settings, manifests: list[dict[str, Any]], load_id: str) -> d
 
 def build_marts(settings: Settings) -> dict[str, Any]:
     result = run_dbt_build(settings.dbt_project_dir, settings.warehouse, settings.dbt_target_dir)
+    record_build(settings.dbt_project_dir, settings.dbt_target_dir)
     return {"counts": result.counts, "elapsed_s": result.elapsed_s}
+
+
+def build_marts_if_needed(
+    settings: Settings, load_summary: dict[str, Any] | None
+) -> dict[str, Any]:
+    """`build_marts`, unless the run changed nothing the marts depend on (see
+    `transform.build_needed`): then dbt is skipped and the marts stay as they are."""
+    reasons = reasons_to_build(
+        load_summary, settings.dbt_project_dir, settings.dbt_target_dir, settings.warehouse
+    )
+    if not reasons:
+        log.info("dbt build skipped: nothing new was loaded and the dbt project is unchanged")
+        return {"skipped": True, "counts": {}, "elapsed_s": 0.0}
+    log.info("dbt build needed: %s", "; ".join(reasons))
+    return {"skipped": False, **build_marts(settings)}
 
 
 def publish(settings: Settings) -> dict[str, int]:
