@@ -370,7 +370,11 @@ def run_stages(path: Path, out: Path, detector: str) -> dict[str, Any]:
         (pq.ParquetWriter, "write_table", timed("parquet", pq.ParquetWriter.write_table)),
     ]
     labeler = getattr(parse, "CachedLabeler", None)
-    if labeler is not None:
+    pending = getattr(parse, "PendingBatch", None)
+    if labeler is not None and pending is not None:  # submit, then collect the answers
+        patches.append((labeler, "submit", timed("language", labeler.submit)))
+        patches.append((pending, "result", timed("language", pending.result)))
+    elif labeler is not None:
         patches.append((labeler, "label", timed("language", labeler.label)))
     else:  # an older parse.py that calls the detector directly
         from comment_etl.normalize.language import BaseDetector
