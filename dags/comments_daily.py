@@ -130,10 +130,10 @@ def comments_daily() -> None:
 
     # Only dbt_build is skipped directly; publish follows it (its upstream is skipped).
     @task.short_circuit(pool=WRITER_POOL, ignore_downstream_trigger_rules=False)
-    def marts_stale() -> bool:
+    def marts_stale(summary: dict[str, Any] | None) -> bool:
         from comment_etl import pipeline
 
-        return pipeline.marts_are_stale(_settings())
+        return pipeline.marts_are_stale(_settings(), summary)
 
     @task(pool=WRITER_POOL, execution_timeout=timedelta(hours=2))
     def dbt_build() -> dict[str, Any]:
@@ -178,10 +178,10 @@ def comments_daily() -> None:
     started >> fetched >> candidates
     manifests = parse.expand(candidate=candidates)
     summary = load_staging(manifests)
-    stale = marts_stale()
+    stale = marts_stale(summary)
     built = dbt_build()
     marts = publish()
-    summary >> stale >> built >> marts
+    stale >> built >> marts
     reported = report(fetched, summary, marts)
     # A teardown runs whatever happened above and does not decide the run's state: a failed
     # load makes the run red through its own leaves, a green run has no skipped watcher.

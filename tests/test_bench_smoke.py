@@ -36,19 +36,24 @@ generate = _load("bench_parse_generate", BENCH / "generate.py")
 
 ROWS = 200
 INVALID_EVERY = 25
-KINDS = {"reddit": generate.REDDIT_INVALID, "csv": generate.CSV_INVALID}
-SUFFIX = {"reddit": ".ndjson.zst", "csv": ".csv"}
+KINDS = {
+    "reddit": generate.REDDIT_INVALID,
+    "csv": generate.CSV_INVALID,
+    "ytcd": generate.YTCD_INVALID,
+}
+SUFFIX = {"reddit": ".ndjson.zst", "csv": ".csv", "ytcd": ".jsonl"}
 
 
-def _generate(kind: str, folder: Path, name: str = "dump") -> tuple[Path, object]:
+def _generate(kind: str, folder: Path, name: str = "dump", **extra: object) -> tuple[Path, object]:
     path = folder / f"{name}{SUFFIX[kind]}"
     kwargs: dict[str, object] = {"rows": ROWS, "target_bytes": None, "invalid_every": INVALID_EVERY}
+    kwargs |= extra
     if kind == "reddit":
         kwargs["blank_every"] = 50  # a few blank lines: skipped, so line numbers must still hold
     return path, generate.GENERATORS[kind](path, **kwargs)
 
 
-@pytest.mark.parametrize("kind", ["reddit", "csv"])
+@pytest.mark.parametrize("kind", ["reddit", "csv", "ytcd"])
 def test_parse_finds_what_the_generator_wrote(kind: str, tmp_path: Path) -> None:
     path, expected = _generate(kind, tmp_path)
     assert expected.comments + expected.rejects == ROWS
@@ -69,11 +74,11 @@ def test_parse_finds_what_the_generator_wrote(kind: str, tmp_path: Path) -> None
     assert rejects.num_rows == expected.rejects
     assert sorted(rejects["record_number"].to_pylist()) == expected.reject_lines
     assert contents.num_rows == expected.contents
-    assert pc.sum(comments["is_deleted"]).as_py() == expected.deleted
+    assert (pc.sum(comments["is_deleted"]).as_py() or 0) == expected.deleted
     assert comments["language"].null_count == 0
 
 
-@pytest.mark.parametrize("kind", ["reddit", "csv"])
+@pytest.mark.parametrize("kind", ["reddit", "csv", "ytcd"])
 def test_generators_are_deterministic_and_sized(kind: str, tmp_path: Path) -> None:
     first, expected = _generate(kind, tmp_path, "first")
     second, _ = _generate(kind, tmp_path, "second")
@@ -87,6 +92,23 @@ def test_generators_are_deterministic_and_sized(kind: str, tmp_path: Path) -> No
 
     sized = generate.GENERATORS[kind](tmp_path / f"sized{SUFFIX[kind]}", target_bytes=100_000)
     assert 100_000 <= sized.uncompressed_bytes < 100_000 + 20_000  # stops at the first row past
+
+
+@pytest.mark.parametrize("kind", ["reddit", "ytcd"])
+def test_later_dumps_continue_or_overlap_the_first(kind: str, tmp_path: Path) -> None:
+    """``first`` numbers records on: the next day shares no comment, an overlap shares some."""
+
+    def ids(name: str, first: int) -> set[str]:
+        path, _ = _generate(kind, tmp_path, name, first=first)
+        out = tmp_path / f"out_{name}"
+        manifest = parse_file(path, path.name, "0" * 64, 1, out, detector="fasttext")
+        assert manifest.status == "parsed", manifest.error
+        return set(pq.read_table(out / "comments.parquet")["comment_id"].to_pylist())
+
+    day1, day2, overlap = ids("day1", 0), ids("day2", ROWS), ids("overlap", ROWS // 2)
+    assert not day1 & day2
+    assert len(day1 & overlap) >= ROWS // 2 - ROWS // INVALID_EVERY
+    assert overlap <= day1 | day2
 
 
 def test_alternatives_run_on_the_generated_files(tmp_path: Path) -> None:

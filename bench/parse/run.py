@@ -42,9 +42,7 @@ import os
 import platform
 import pstats
 import shutil
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -63,11 +61,13 @@ RAW = DATA / "results.json"
 #: Compiled bytecode of every import, outside the venv (see `measure`).
 PYCACHE = DATA / "pycache"
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
 
 import generate  # noqa: E402
 
+from _harness import machine, run_measured  # noqa: E402
+
 MB = generate.MB
-SAMPLE_SECONDS = 0.2
 
 # --- contenders (run inside the worker subprocess) ------------------------------------------
 
@@ -370,7 +370,11 @@ def run_stages(path: Path, out: Path, detector: str) -> dict[str, Any]:
         (pq.ParquetWriter, "write_table", timed("parquet", pq.ParquetWriter.write_table)),
     ]
     labeler = getattr(parse, "CachedLabeler", None)
-    if labeler is not None:
+    pending = getattr(parse, "PendingBatch", None)
+    if labeler is not None and pending is not None:  # submit, then collect the answers
+        patches.append((labeler, "submit", timed("language", labeler.submit)))
+        patches.append((pending, "result", timed("language", pending.result)))
+    elif labeler is not None:
         patches.append((labeler, "label", timed("language", labeler.label)))
     else:  # an older parse.py that calls the detector directly
         from comment_etl.normalize.language import BaseDetector
@@ -448,41 +452,6 @@ def worker_main(args: argparse.Namespace) -> int:
 # --- measuring a worker (in the parent) -----------------------------------------------------
 
 
-def _tree(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as fh:
-                    todo.extend(int(child) for child in fh.read().split())
-        except OSError:
-            continue
-    return pids
-
-
-def _busy_seconds() -> float:
-    """CPU seconds all processes on the machine have used since boot (from /proc/stat)."""
-    try:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    except OSError:
-        return float("nan")
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 @dataclass
 class Measurement:
     label: str
@@ -520,26 +489,7 @@ def measure(
     cmd += ["--detector", detector]
     env = {**os.environ, "PYTHONPYCACHEPREFIX": str(PYCACHE)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    peak = 0
-    with open(log_path, "w") as log:
-        busy = _busy_seconds()
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.wait(SAMPLE_SECONDS):
-                peak = max(peak, sum(_rss_kb(pid) for pid in _tree(proc.pid)))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        busy = _busy_seconds() - busy
-        done.set()
-        sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    run = run_measured(cmd, log_path=log_path, env=env)
     output = log_path.read_text(errors="replace")
     result_lines = [line for line in output.splitlines() if line.startswith("RESULT ")]
     meta = generate.load_expected(path)
@@ -548,17 +498,17 @@ def measure(
         worker=worker,
         file=path.name,
         input_mb=meta["uncompressed_bytes"] / MB,
-        wall=wall,
-        cpu=usage.ru_utime + usage.ru_stime,
-        max_rss_mb=usage.ru_maxrss / 1024,
-        tree_rss_mb=max(peak, usage.ru_maxrss) / 1024,
-        others=max(0.0, busy - usage.ru_utime - usage.ru_stime) / wall if wall else 0.0,
+        wall=run.wall,
+        cpu=run.cpu,
+        max_rss_mb=run.max_rss_mb,
+        tree_rss_mb=run.tree_rss_mb,
+        others=run.others,
     )
-    if proc.returncode == 0 and result_lines:
+    if run.returncode == 0 and result_lines:
         measurement.result = json.loads(result_lines[-1][len("RESULT ") :])
     else:
         tail = [line.strip() for line in output.splitlines() if line.strip()][-1:]
-        measurement.error = f"exit {proc.returncode}: " + " ".join(tail)[-300:]
+        measurement.error = f"exit {run.returncode}: " + " ".join(tail)[-300:]
     if not keep:
         shutil.rmtree(out, ignore_errors=True)
     if not quiet or measurement.error:
@@ -822,19 +772,6 @@ def _file_line(path: Path, meta: dict[str, Any]) -> str:
     )
 
 
-def _machine() -> str:
-    model, memory = platform.machine(), 0.0
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = int(line.split()[1]) / 1024**2
-    return f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB RAM"
-
-
 def render(runs: dict[str, list[Measurement]], extra: dict[str, Any], argv: list[str]) -> str:
     import duckdb
 
@@ -851,7 +788,7 @@ def render(runs: dict[str, list[Measurement]], extra: dict[str, Any], argv: list
         "",
         f"Command: `{command}` (from the repository root; `make bench` runs every bench).",
         "",
-        f"Date: {now}. Machine: {_machine()}, SHARED with other engineers' work during the "
+        f"Date: {now}. Machine: {machine()}, SHARED with other engineers' work during the "
         f"run; Python {platform.python_version()}; {packages}; DuckDB threads {threads}. "
         f"Whole run: {extra['seconds'] / 60:.1f} min (the inputs already generated).",
         "",

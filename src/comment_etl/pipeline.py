@@ -15,6 +15,7 @@ from comment_etl.config import Settings
 from comment_etl.landing.discover import Candidate, new_candidates, scan_landing
 from comment_etl.parse.parse_file import parse_file
 from comment_etl.records import Manifest
+from comment_etl.transform.build_needed import reasons_to_build, record_build
 from comment_etl.transform.dbt_build import run_dbt_build
 from comment_etl.warehouse.connect import known_sha256, ledger_fingerprint
 from comment_etl.warehouse.load import cleanup_outputs, load_run
@@ -144,20 +145,26 @@ def load(settings: Settings, manifests: list[dict[str, Any]], load_id: str) -> d
     return summary.to_dict()
 
 
-def marts_are_stale(settings: Settings) -> bool:
-    """True when the BI snapshot does not hold what staging holds (new files, or a failed build).
+def marts_are_stale(settings: Settings, load_summary: dict[str, Any] | None = None) -> bool:
+    """True when the marts must be built and published now (the DAG's short-circuit).
 
-    A run with nothing new must not spend a dbt build and emit an asset event; but a run after
-    a failed build or publish must build, even when it loads nothing itself.
+    A run with nothing new must not spend a dbt build and emit an asset event. The marts need
+    a build when this run loaded or failed a file, when the dbt project changed since the last
+    successful build, when the warehouse has no marts (`transform.build_needed`), or when the
+    published snapshot does not hold what staging holds (an earlier run's build or publish
+    failed after its load committed).
     """
+    reasons = reasons_to_build(
+        load_summary, settings.dbt_project_dir, settings.dbt_target_dir, settings.warehouse
+    )
     current = ledger_fingerprint(settings.warehouse)
     published = ledger_fingerprint(settings.bi_snapshot)
     if current != published:
-        log.info("marts are stale: staging ledger %s, published snapshot %s", current, published)
+        reasons.append(f"staging ledger {current} is not the published one ({published})")
+    if reasons:
+        log.info("marts must be rebuilt: %s", "; ".join(reasons))
         return True
-    log.info(
-        "nothing new since the published snapshot (ledger %s): skipping dbt and publish", current
-    )
+    log.info("nothing new since the published snapshot: skipping dbt and publish")
     return False
 
 
@@ -169,6 +176,7 @@ def build_marts(settings: Settings) -> dict[str, Any]:
             "check COMMENTS_DBT_PROJECT_DIR (environment or the comments_config Variable)"
         )
     result = run_dbt_build(settings.dbt_project_dir, settings.warehouse, settings.dbt_target_dir)
+    record_build(settings.dbt_project_dir, settings.dbt_target_dir)
     return {"counts": result.counts, "elapsed_s": result.elapsed_s}
 
 

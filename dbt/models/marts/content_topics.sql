@@ -80,49 +80,41 @@ split_comments as (
 
 ),
 
--- materialized: both the unigrams and the bigrams read it
-tokens as materialized (
+-- Each token with the token after it (NULL at the end): a bigram is read off one row, no
+-- self-join of every token.
+tokens as (
 
     select
-        split_comments.content_key,
-        split_comments.comment_id,
-        split_comments.language,
-        unnest(split_comments.words) as token,
-        generate_subscripts(split_comments.words, 1) as word_position
+        content_key,
+        comment_id,
+        language,
+        unnest(words) as token,
+        unnest(list_concat(words[2:], [null])) as next_token
 
     from split_comments
 
 ),
 
+-- materialized: both the unigrams and the bigrams read it
 classified as materialized (
 
     select
         tokens.content_key,
         tokens.comment_id,
-        tokens.word_position,
         tokens.token,
-        case
-            when length(tokens.token) >= 5 and regexp_matches(tokens.token, '[^sui]s$')
-                then left(tokens.token, -1)
-            else tokens.token
-        end as stem
+        tokens.next_token,
+        {{ topic_token_is_valid('tokens.token', 'token_stop_words', 'tokens.language') }}
+            as token_is_valid,
+        {{ topic_token_is_valid('tokens.next_token', 'next_stop_words', 'tokens.language') }}
+            as next_is_valid,
+        {{ topic_stem('tokens.token') }} as stem,
+        {{ topic_stem('tokens.next_token') }} as next_stem
 
     from tokens
-    left join stop_words
-        on tokens.token = stop_words.word
-    where
-        length(tokens.token) >= 3
-        and not regexp_full_match(tokens.token, '[0-9]+')
-        and (
-            stop_words.word is null
-            or not (
-                list_contains(stop_words.languages, tokens.language)
-                or list_contains(stop_words.languages, 'en')
-                or tokens.language not in (
-                    select stop_word_languages.language from stop_word_languages
-                )
-            )
-        )
+    left join stop_words as token_stop_words
+        on tokens.token = token_stop_words.word
+    left join stop_words as next_stop_words
+        on tokens.next_token = next_stop_words.word
 
 ),
 
@@ -136,24 +128,22 @@ unigrams as (
         token as surface
 
     from classified
+    where token_is_valid
 
 ),
 
+-- two valid tokens next to each other in the comment
 bigrams as (
 
     select
-        first_word.content_key,
-        first_word.comment_id,
+        content_key,
+        comment_id,
         'bigram' as term_type,
-        first_word.stem || ' ' || second_word.stem as term_key,
-        first_word.token || ' ' || second_word.token as surface
+        stem || ' ' || next_stem as term_key,
+        token || ' ' || next_token as surface
 
-    from classified as first_word
-    inner join classified as second_word
-        on
-            first_word.content_key = second_word.content_key
-            and first_word.comment_id = second_word.comment_id
-            and first_word.word_position + 1 = second_word.word_position
+    from classified
+    where token_is_valid and next_is_valid
 
 ),
 

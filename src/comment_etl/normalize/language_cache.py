@@ -3,7 +3,8 @@
 Real comment sections repeat themselves ("first!", "lol", copy-pasted spam), and reruns see the
 same texts again. A label is computed once per detector and cleaned text:
 
-* inside a parse, a bounded in-memory memo catches repeats within and across batches;
+* inside a parse, a bounded in-memory memo catches repeats within and across batches (and a
+  text whose batch is still being detected is answered by that batch, not detected twice);
 * across runs, the cache table ``staging.language_cache`` is looked up in the BI snapshot — a
   read-only copy that parse tasks may open in parallel without touching the single-writer
   warehouse — and the labels a parse computed are written next to its Parquet output, for the
@@ -23,9 +24,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from comment_etl.normalize.language import (
+    UNDETERMINED,
     UNKNOWN,
     Detector,
     Guess,
+    Labels,
+    PendingLabels,
     clean_for_detection,
     has_letters,
 )
@@ -47,6 +51,42 @@ def text_hash(cleaned: str) -> str:
     return hashlib.blake2b(cleaned.encode("utf-8"), digest_size=16).hexdigest()
 
 
+class PendingBatch:
+    """A submitted batch: what was known at once, what the detector is working on, and what an
+    earlier batch still in flight will answer."""
+
+    def __init__(
+        self,
+        labeler: CachedLabeler,
+        keys: list[str | None],
+        known: dict[str, Guess],
+        missing: dict[str, str],
+        inflight: dict[str, PendingBatch],
+    ) -> None:
+        self._labeler = labeler
+        self.keys = keys
+        self.known = known
+        self.missing = missing
+        self.inflight = inflight
+        self.detection: PendingLabels | None = None
+        self.guesses: list[Guess] | None = None
+        #: Keys a later batch will ask this one for; all else is dropped once answered, so a
+        #: chain of batches never keeps earlier batches alive.
+        self.wanted: set[str] = set()
+        self.kept: dict[str, Guess] = {}
+        self._result: Labels | None = None
+
+    def result(self) -> Labels:
+        """(languages, confidences) of the batch, in order."""
+        if self._result is None:
+            self._result = self._labeler._finish(self)
+        return self._result
+
+    def answer(self, key: str) -> Guess:
+        self.result()
+        return self.kept[key]
+
+
 class CachedLabeler:
     """Labels texts with `detector`, asking it only for texts no cache has seen."""
 
@@ -58,6 +98,8 @@ class CachedLabeler:
     ):
         self.detector = detector
         self.memo: OrderedDict[str, Guess] = OrderedDict()
+        #: Keys a submitted batch is still detecting: a later batch waits for that answer.
+        self._inflight: dict[str, PendingBatch] = {}
         self.hits = 0
         self.computed = 0
         # New labels go to Parquet batch by batch: memory stays flat however many texts a
@@ -104,35 +146,82 @@ class CachedLabeler:
             self.memo.popitem(last=False)
 
     def label(self, texts: Sequence[str | None]) -> list[Guess]:
+        """Labels of `texts`, one `Guess` each (waits for them)."""
+        languages, confidences = self.submit(texts).result()
+        return [
+            UNKNOWN if language == UNDETERMINED else Guess(language, confidence)
+            for language, confidence in zip(languages, confidences, strict=True)
+        ]
+
+    def submit(self, texts: Sequence[str | None]) -> PendingBatch:
+        """Start labelling `texts`; the detector works on the texts no cache knows while the
+        caller goes on (decoding the next batch). Collect with ``.result()``, in submit order."""
         cleaned = [clean_for_detection(text) for text in texts]
         keys: list[str | None] = [text_hash(c) if has_letters(c) else None for c in cleaned]
         known: dict[str, Guess] = {}  # this batch's answers, safe from memo eviction
         missing: dict[str, str] = {}
+        inflight: dict[str, PendingBatch] = {}  # answered by a batch still being detected
         for key, text in zip(keys, cleaned, strict=True):
-            if key is None or key in known or key in missing:
+            if key is None or key in known or key in missing or key in inflight:
                 continue
             hit = self.memo.get(key)
-            if hit is None:
-                missing[key] = text
-            else:
+            if hit is not None:
                 known[key] = hit
                 self.memo.move_to_end(key)
+            elif key in self._inflight:
+                inflight[key] = self._inflight[key]
+                inflight[key].wanted.add(key)
+            else:
+                missing[key] = text
         if missing:
             for key, guess in self._lookup(list(missing)).items():
                 known[key] = guess
                 self._remember(key, guess)
                 del missing[key]
+        pending = PendingBatch(self, keys, known, missing, inflight)
         if missing:
             # The texts are cleaned already: the detector must not clean them a second time.
-            guesses = self.detector.detect_batch(list(missing.values()), cleaned=True)
-            fresh = dict(zip(missing, guesses, strict=True))
+            submit = getattr(self.detector, "submit", None)
+            if submit is not None:
+                pending.detection = submit(list(missing.values()), cleaned=True)
+            else:  # a detector with only the `Detector` protocol
+                guesses = self.detector.detect_batch(list(missing.values()), cleaned=True)
+                pending.guesses = guesses
+            for key in missing:
+                self._inflight[key] = pending
+        self.hits += len(texts) - len(missing)
+        return pending
+
+    def _finish(self, pending: PendingBatch) -> Labels:
+        if pending.missing:
+            if pending.detection is not None:
+                languages, confidences = pending.detection.result()
+                guesses = [
+                    UNKNOWN if lang == UNDETERMINED else Guess(lang, conf)
+                    for lang, conf in zip(languages, confidences, strict=True)
+                ]
+            else:
+                guesses = pending.guesses or []
+            fresh = dict(zip(pending.missing, guesses, strict=True))
             for key, guess in fresh.items():
-                known[key] = guess
+                pending.known[key] = guess
                 self._remember(key, guess)
+                if self._inflight.get(key) is pending:
+                    del self._inflight[key]
             self.computed += len(fresh)
             self._write_new(fresh)
-        self.hits += len(texts) - len(missing)
-        return [UNKNOWN if key is None else known[key] for key in keys]
+        for key, earlier in pending.inflight.items():
+            pending.known[key] = earlier.answer(key)
+        languages = []
+        confidences = []
+        for key in pending.keys:
+            guess = UNKNOWN if key is None else pending.known[key]
+            languages.append(guess.language)
+            confidences.append(guess.confidence)
+        pending.kept = {key: pending.known[key] for key in pending.wanted}
+        pending.keys, pending.known, pending.missing, pending.inflight = [], {}, {}, {}
+        pending.detection = pending.guesses = None
+        return languages, confidences
 
     def _write_new(self, fresh: dict[str, Guess]) -> None:
         """Append labels computed in this parse (for the loader to add to the cache)."""

@@ -46,7 +46,7 @@ from comment_etl.formats.base import (
 from comment_etl.formats.mapping import hints_for as mapping_hints
 from comment_etl.formats.registry import FORMATS
 from comment_etl.normalize.language import get_detector
-from comment_etl.normalize.language_cache import CachedLabeler
+from comment_etl.normalize.language_cache import CachedLabeler, PendingBatch
 from comment_etl.normalize.text import normalize_label, normalize_text
 from comment_etl.records import (
     COMMENT_READER_FIELDS,
@@ -98,6 +98,8 @@ class _CommentBatches:
         self.columns: dict[str, list[Any]] = {name: [] for name in COMMENT_READER_FIELDS}
         self.writer: pq.ParquetWriter | None = None
         self.count = 0
+        #: The batch whose languages are being detected while the next one is decoded.
+        self._waiting: tuple[dict[str, Any], PendingBatch] | None = None
 
     def add(self, comment: Comment) -> None:
         for name, values in self.columns.items():
@@ -106,6 +108,8 @@ class _CommentBatches:
             self.flush()
 
     def flush(self) -> None:
+        """Normalize the collected rows and start their language detection; write the batch
+        before (whose detection ran while these rows were decoded)."""
         rows = len(self.columns["comment_id"])
         if not rows:
             return
@@ -113,11 +117,22 @@ class _CommentBatches:
             name: pa.array(values, type=COMMENT_SCHEMA.field(name).type)
             for name, values in self.columns.items()
         }
+        self.columns = {name: [] for name in COMMENT_READER_FIELDS}
         arrays["text"] = normalize_text(arrays["text"])
         arrays["author_name"] = normalize_label(arrays["author_name"])
-        guesses = self.labeler.label(arrays["text"].to_pylist())
-        arrays["language"] = pa.array([g.language for g in guesses], pa.string())
-        arrays["language_confidence"] = pa.array([g.confidence for g in guesses], pa.float64())
+        pending = self.labeler.submit(arrays["text"].to_pylist())
+        self._write_waiting()
+        self._waiting = (arrays, pending)
+
+    def _write_waiting(self) -> None:
+        if self._waiting is None:
+            return
+        arrays, pending = self._waiting
+        self._waiting = None
+        rows = len(arrays["comment_id"])
+        languages, confidences = pending.result()
+        arrays["language"] = pa.array(languages, pa.string())
+        arrays["language_confidence"] = pa.array(confidences, pa.float64())
         arrays["language_detector"] = pa.array([self.detector.name] * rows, pa.string())
         arrays["source_file"] = pa.array([self.source_file] * rows, pa.string())
         table = pa.table([arrays[f.name] for f in COMMENT_SCHEMA], schema=COMMENT_SCHEMA)
@@ -125,14 +140,21 @@ class _CommentBatches:
             self.writer = pq.ParquetWriter(self.path, COMMENT_SCHEMA, compression="zstd")
         self.writer.write_table(table)
         self.count += rows
-        self.columns = {name: [] for name in COMMENT_READER_FIELDS}
 
     def close(self) -> None:
         self.flush()
+        self._write_waiting()
         self.labeler.close()
         if self.writer is None:  # no comments: still write an empty file with the schema
             pq.write_table(COMMENT_SCHEMA.empty_table(), self.path)
         else:
+            self.writer.close()
+
+    def abort(self) -> None:
+        """After a failed read: drop what is in flight, close the files."""
+        self._waiting = None
+        self.labeler.close()
+        if self.writer is not None:
             self.writer.close()
 
 
@@ -228,9 +250,7 @@ def parse_file(
 def _discard(out: Path, comments: _CommentBatches) -> None:
     """Close what is open and remove a file's partial outputs (they may fill the disk)."""
     try:
-        comments.labeler.close()
-        if comments.writer is not None:
-            comments.writer.close()
+        comments.abort()
     except Exception:
         log.debug("closing partial outputs of %s failed", out, exc_info=True)
     shutil.rmtree(out, ignore_errors=True)
@@ -313,6 +333,9 @@ def _parse_file(
             source_file,
         )
         raise
+    finally:
+        # Worker processes must not sit idle (hundreds of MB) through the rest of the run.
+        comments.detector.close()
 
     if verify_bytes and (parsed_sha256, parsed_size) != (sha256, size_bytes):
         _discard(out, comments)

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from comment_etl.transform.seed_patterns import check_seed_patterns
 from comment_etl.warehouse.connect import connect, explain_lock_error
+from comment_etl.warehouse.limits import dbt_env
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,7 @@ def run_dbt_build(
     env = {
         **os.environ,
         "COMMENTS_WAREHOUSE": str(Path(warehouse).resolve()),
+        **dbt_env(warehouse),
         "DBT_TARGET_PATH": str(target_dir / "target"),
         "DBT_LOG_PATH": str(target_dir / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

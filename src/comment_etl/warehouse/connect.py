@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from comment_etl.sources.redact import redact
+from comment_etl.warehouse.limits import duckdb_config
 
 _LOCK = re.compile(r"Could not set lock on file", re.IGNORECASE)
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
@@ -75,7 +76,7 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
     if not read_only:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=duckdb_config(path))
     except duckdb.IOException as exc:
         explained = explain_lock_error(str(exc), path)
         if explained is None:
