@@ -165,7 +165,7 @@ def test_other_layouts_load_with_and_without_the_mapping(runs) -> None:
     scraped = query(
         runs["day1"],
         "select author_name, published_at, json_extract_string(raw, '$.published_raw') "
-        "from marts.fct_comments where source_file = 'scraper_comments.csv' "
+        "from staging.comments where source_file = 'scraper_comments.csv' "
         "order by position",
     )
     assert [(r[0], r[2]) for r in scraped] == [

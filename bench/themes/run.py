@@ -727,7 +727,8 @@ def run_speed(work: Path, rows: int) -> list[tuple[str, float]]:
         )
     finally:
         con.close()
-    dbt_build(warehouse, work / "dbt-speed-prep", select="+int_comments__latest")
+    # the seeds int_comment_spam_signals reads with run_query are no ref() ancestors: build them
+    dbt_build(warehouse, work / "dbt-speed-prep", select="+int_comment_spam_signals")
     # rules only: a project copy whose spam_signal_platforms turns the classifier off on
     # youtube, so its terms are not even computed (the vars alone would only hide its rows)
     rules_only = work / "dbt-speed-rules-project"

@@ -25,7 +25,7 @@
 -- weight on one platform; 0 turns it off there. A link, an e-mail address or a price is how
 -- Hacker News job posts and Reddit citations are written, so those signals (and the
 -- classifier, trained on YouTube music-video comments only) are off on `hackernews` and
--- `reddit`; platforms without a row keep the seed's weights.
+-- `reddit`, the classifier also on `web`; platforms without a row keep the seed's weights.
 {#- The seed is read with run_query (macros/spam_signals.sql); declare the dependency. #}
 -- depends_on: {{ ref('spam_signals') }}
 

@@ -20,8 +20,8 @@ the ``COMMENTS_SOURCES_FILE`` environment variable names, lists sources; the fir
 
 Everything is optional but ``match``; unmapped fields are found by their common names (see
 ``formats/generic.py``). The file itself is never loaded as a dump (``landing.files``).
-A mapping that does not parse, or names unknown keys, fails the dump it would apply to with a
-message naming the mapping file, so a typo never loads data the wrong way.
+A mapping that does not parse, or names unknown keys, fails every dump beside it with a message
+naming the mapping file and the key, so a typo never loads data the wrong way.
 """
 
 from __future__ import annotations
