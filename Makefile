@@ -11,6 +11,7 @@ UV_VERSION := 0.13.9
 # The embedded Airflow: SQLite metadata, LocalExecutor, no examples, API on 127.0.0.1 only.
 DEMO_HOME := $(CURDIR)/.airflow_home
 DEMO_DATE ?= $(shell date -u +%Y-%m-%d)
+AIRFLOW_PORT ?= 8080
 AIRFLOW_ENV := AIRFLOW_HOME=$(DEMO_HOME) \
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
@@ -22,7 +23,6 @@ AIRFLOW_ENV := AIRFLOW_HOME=$(DEMO_HOME) \
 	AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://127.0.0.1:$(AIRFLOW_PORT)/execution/ \
 	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
 	COMMENTS_TASK_RETRIES=$${COMMENTS_TASK_RETRIES:-0}
-AIRFLOW_PORT ?= 8080
 # One JWT secret for every component of the embedded Airflow, made once by airflow-init.
 SECRETS := $(DEMO_HOME)/secrets.env
 AIRFLOW_COMPONENTS := api-server scheduler dag-processor triggerer
