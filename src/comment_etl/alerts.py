@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from comment_etl.config import DEFAULT_ALERT_CONN_ID
 from comment_etl.sources.redact import redact, redact_url, secrets_hidden_from, url_secrets
 
 try:  # The notifier base class is Airflow's; the rest of this module works without Airflow.
@@ -137,7 +138,7 @@ class WebhookNotifier(BaseNotifier):
 
     template_fields = ("conn_id",)
 
-    def __init__(self, conn_id: str = "comments_alert_webhook") -> None:
+    def __init__(self, conn_id: str = DEFAULT_ALERT_CONN_ID) -> None:
         super().__init__()
         self.conn_id = conn_id
 

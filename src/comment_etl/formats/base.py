@@ -29,6 +29,7 @@ from typing import Any, BinaryIO, Protocol
 
 import zstandard
 
+from comment_etl.config import DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_RECORD_BYTES
 from comment_etl.records import Record, SourceFile
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -38,15 +39,12 @@ ZSTD_MAX_WINDOW = 2**31
 SNIFF_BYTES = 64 * 1024
 #: More NUL bytes than this in the first 4 KiB means binary data, not a text dump.
 BINARY_NULS = 4
-#: Default limits (the parse step sets them from `COMMENTS_MAX_RECORD_BYTES`,
-#: `COMMENTS_MAX_DOCUMENT_BYTES` and `COMMENTS_MAX_DECOMPRESSION_RATIO`).
-DEFAULT_MAX_RECORD_BYTES = 8 * 1024**2
-DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024**2
-DEFAULT_MAX_DECOMPRESSION_RATIO = 200.0
 #: The ratio guard only looks at files that already decompressed to more than this: a small
 #: file that compresses well is no threat, a "zip bomb" is.
 RATIO_GUARD_AFTER_BYTES = 64 * 1024**2
 #: The limits of the file being parsed (a context variable, so readers need no extra argument).
+#: The parse step sets them from `COMMENTS_MAX_RECORD_BYTES` and `COMMENTS_MAX_DOCUMENT_BYTES`;
+#: the defaults are `config`'s.
 MAX_RECORD_BYTES: ContextVar[int] = ContextVar("max_record_bytes", default=DEFAULT_MAX_RECORD_BYTES)
 MAX_DOCUMENT_BYTES: ContextVar[int] = ContextVar(
     "max_document_bytes", default=DEFAULT_MAX_DOCUMENT_BYTES
