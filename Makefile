@@ -39,6 +39,7 @@ help:
 	@echo "make test-quick - lint + everything but the real-Airflow tests (local iteration)"
 	@echo "make airflow-up / airflow-down - the embedded Airflow (UI on 127.0.0.1:8080) in the background"
 	@echo "make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD - one run per day, one at a time (needs airflow-up)"
+	@echo "make lint   - ruff (lint + format check) and mypy (type check, config in pyproject.toml)"
 	@echo "make bench  - the benchmarks in bench/ (minutes; prints rows/s and peak memory)"
 	@echo "make clean  - remove the demo's Airflow home and data/"
 
@@ -118,6 +119,7 @@ demo-all:
 lint: venv
 	$(BIN)/ruff check src plugins dags tests bench
 	$(BIN)/ruff format --check src plugins dags tests bench
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest -q

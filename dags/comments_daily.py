@@ -13,7 +13,7 @@ from typing import Any
 from airflow.sdk import Asset, CronDataIntervalTimetable, dag, get_current_context, task
 
 from comment_etl.alerts import WebhookNotifier
-from comment_etl.config import WRITER_POOL, load_settings
+from comment_etl.config import DEFAULT_ALERT_CONN_ID, WRITER_POOL, load_settings
 
 WAREHOUSE_ASSET = Asset(name="comments_warehouse", uri="file:///comments_warehouse/marts")
 
@@ -47,7 +47,7 @@ through the same webhook (task level: DAG, run, task, file, error; DAG level: th
 model) and clear the task. Rerunning a day loads nothing twice.
 """
 
-ALERTS = WebhookNotifier(conn_id=os.environ.get("COMMENTS_ALERT_CONN_ID", "comments_alert_webhook"))
+ALERTS = WebhookNotifier(conn_id=os.environ.get("COMMENTS_ALERT_CONN_ID", DEFAULT_ALERT_CONN_ID))
 
 default_args = {
     "owner": "data-platform",

@@ -61,6 +61,30 @@
 
 
 {#
+    spam_signal_weight(signal, column, matched=false): the score of one signal (an entry of
+    spam_signal_regexes) on the text in `column`: the highest weight whose patterns match, else
+    0. With matched=true the rows are already filtered on the signal's regex: a signal with one
+    weight is then that weight (no second regex pass), and no `else` is needed.
+    int_comment_spam_signals and tests/assert_spam_signals_match_examples.sql both score
+    through this macro, so the test checks the rule the model applies.
+#}
+{% macro spam_signal_weight(signal, column, matched=false) -%}
+    {%- if matched and signal.weights | length == 1 -%}
+        {{ signal.weights[0].weight }}
+    {%- else -%}
+        case
+            {%- for w in signal.weights %}
+            when regexp_matches({{ column }}, {{ w.regex }}) then {{ w.weight }}
+            {%- endfor %}
+            {%- if not matched %}
+            else 0
+            {%- endif %}
+        end
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
     spam_match_text(column): what the spam patterns run on. Plain text (comment_plain_text),
     lower case, and every link to a YouTube video rewritten to the word `youtube-video-link`:
     sharing a video is common in normal comments, so the seed can weigh it lower (signal

@@ -1,6 +1,6 @@
 -- The real spam_signals seed against realistic comments in our six languages: the score of
--- each example (the highest weight per signal, summed, as int_comment_spam_signals and
--- fct_comments compute it; repeated_text aside, it needs a corpus) must reach
+-- each example (the highest weight per signal, summed: int_comment_spam_signals's rule, the same
+-- macro spam_signal_weight; repeated_text aside, it needs a corpus) must reach
 -- var('spam_score_threshold') exactly when the example is spam. Returns the failures.
 -- depends_on: {{ ref('spam_signals') }}
 
@@ -62,12 +62,7 @@ scored as (
         is_spam,
         0
         {%- for s in signals %}
-        + case
-            {%- for w in s.weights %}
-            when regexp_matches(match_text, {{ w.regex }}) then {{ w.weight }}
-            {%- endfor %}
-            else 0
-        end
+        + {{ spam_signal_weight(s, 'match_text') }}
         {%- endfor %} as spam_score
 
     from prepared

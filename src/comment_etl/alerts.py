@@ -19,16 +19,21 @@ they are logged or sent.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from comment_etl.config import DEFAULT_ALERT_CONN_ID
 from comment_etl.sources.redact import redact, redact_url, secrets_hidden_from, url_secrets
 
 try:  # The notifier base class is Airflow's; the rest of this module works without Airflow.
     from airflow.sdk import BaseNotifier
 except ImportError:  # pragma: no cover - plain Python use (benchmarks)
     BaseNotifier = object  # type: ignore[assignment,misc]
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +98,7 @@ def send_alert(webhook: str, title: str, findings: list[str], context: dict[str,
     return True
 
 
-def failure_findings(context: dict[str, Any]) -> tuple[str, list[str], dict[str, Any]]:
+def failure_findings(context: Mapping[str, Any]) -> tuple[str, list[str], dict[str, Any]]:
     """Title, findings and payload fields for a failed task or DAG run, from Airflow's context.
 
     A task callback's context has the task instance and its exception; a DAG callback's has
@@ -128,15 +133,15 @@ def failure_findings(context: dict[str, Any]) -> tuple[str, list[str], dict[str,
     return title, findings, fields
 
 
-class WebhookNotifier(BaseNotifier):  # type: ignore[misc,valid-type]
+class WebhookNotifier(BaseNotifier):
     """Airflow notifier posting a failure (task- or DAG-level) to the alert webhook connection."""
 
     template_fields = ("conn_id",)
 
-    def __init__(self, conn_id: str = "comments_alert_webhook") -> None:
+    def __init__(self, conn_id: str = DEFAULT_ALERT_CONN_ID) -> None:
         super().__init__()
         self.conn_id = conn_id
 
-    def notify(self, context: dict[str, Any]) -> None:
+    def notify(self, context: Context) -> None:
         title, findings, fields = failure_findings(context)
         send_alert(webhook_url(self.conn_id), title, findings, fields)

@@ -23,6 +23,15 @@ WRITER_POOL = "duckdb_writer"
 #: The Airflow Variable (JSON object) whose keys override the environment inside tasks.
 CONFIG_VARIABLE = "comments_config"
 
+#: Defaults the modules that use them import from here (one definition each).
+DEFAULT_ALERT_CONN_ID = "comments_alert_webhook"
+DEFAULT_YOUTUBE_CONN_ID = "youtube_api"
+DEFAULT_YOUTUBE_API_URL = "https://www.googleapis.com/youtube/v3"
+DEFAULT_DUMP_MAX_BYTES = 64 * 1024**3  # monthly Reddit comment dumps are tens of GB
+DEFAULT_MAX_RECORD_BYTES = 8 * 1024**2
+DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024**2
+DEFAULT_MAX_DECOMPRESSION_RATIO = 200.0
+
 #: (env var / Airflow Variable name, default) for each setting.
 DEFAULTS: dict[str, str] = {
     "COMMENTS_LANDING_DIR": "data/landing",
@@ -36,19 +45,19 @@ DEFAULTS: dict[str, str] = {
     "COMMENTS_LANGUAGE_WORKERS": "0",
     "COMMENTS_PARSE_BATCH_ROWS": "50000",
     # Airflow Connection holding the alert webhook URL (missing connection = no webhook).
-    "COMMENTS_ALERT_CONN_ID": "comments_alert_webhook",
+    "COMMENTS_ALERT_CONN_ID": DEFAULT_ALERT_CONN_ID,
     "COMMENTS_CSV_MAPPING": "",
     # Scrapers (empty = off): comma/space separated video ids and dump URLs.
     "COMMENTS_YOUTUBE_VIDEO_IDS": "",
-    "COMMENTS_YOUTUBE_CONN_ID": "youtube_api",
-    "COMMENTS_YOUTUBE_API_URL": "https://www.googleapis.com/youtube/v3",
+    "COMMENTS_YOUTUBE_CONN_ID": DEFAULT_YOUTUBE_CONN_ID,
+    "COMMENTS_YOUTUBE_API_URL": DEFAULT_YOUTUBE_API_URL,
     "COMMENTS_DUMP_URLS": "",
-    "COMMENTS_DUMP_MAX_BYTES": str(64 * 1024**3),
+    "COMMENTS_DUMP_MAX_BYTES": str(DEFAULT_DUMP_MAX_BYTES),
     # Reliability limits (README "Guarantees").
     "COMMENTS_LANDING_QUIET_SECONDS": "2",
-    "COMMENTS_MAX_RECORD_BYTES": str(8 * 1024**2),
-    "COMMENTS_MAX_DOCUMENT_BYTES": str(256 * 1024**2),
-    "COMMENTS_MAX_DECOMPRESSION_RATIO": "200",
+    "COMMENTS_MAX_RECORD_BYTES": str(DEFAULT_MAX_RECORD_BYTES),
+    "COMMENTS_MAX_DOCUMENT_BYTES": str(DEFAULT_MAX_DOCUMENT_BYTES),
+    "COMMENTS_MAX_DECOMPRESSION_RATIO": str(DEFAULT_MAX_DECOMPRESSION_RATIO),
 }
 
 
@@ -66,14 +75,14 @@ class Settings:
     alert_conn_id: str
     csv_mapping: str
     youtube_video_ids: tuple[str, ...] = ()
-    youtube_conn_id: str = "youtube_api"
-    youtube_api_url: str = "https://www.googleapis.com/youtube/v3"
+    youtube_conn_id: str = DEFAULT_YOUTUBE_CONN_ID
+    youtube_api_url: str = DEFAULT_YOUTUBE_API_URL
     dump_urls: tuple[str, ...] = ()
-    dump_max_bytes: int = 64 * 1024**3
+    dump_max_bytes: int = DEFAULT_DUMP_MAX_BYTES
     landing_quiet_seconds: float = 2.0
-    max_record_bytes: int = 8 * 1024**2
-    max_document_bytes: int = 256 * 1024**2
-    max_decompression_ratio: float = 200.0
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
+    max_decompression_ratio: float = DEFAULT_MAX_DECOMPRESSION_RATIO
 
     def ensure_dirs(self) -> None:
         """Create every folder the pipeline writes to (a fresh Airflow home has none)."""

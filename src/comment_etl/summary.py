@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from comment_etl.config import load_settings
-from comment_etl.warehouse.connect import connect
+from comment_etl.warehouse.connect import connect, scalar
 from comment_etl.warehouse.publish import mart_row_counts
 
 
@@ -29,11 +29,12 @@ def render(snapshot: Path) -> str:
         for platform, content_id, title, comments, replies in contents:
             out.append("")
             out.append(f"  [{platform}] {title[:70]}  ({content_id})")
-            themed = con.execute(
+            themed = scalar(
+                con,
                 "select count(*) filter (where theme_count > 0) from marts.fct_comments "
                 "where platform = ? and content_id = ? and not is_spam",
                 [platform, content_id],
-            ).fetchone()[0]
+            )
             out.append(
                 f"    comments: {comments} ({replies} replies), {themed} with a theme "
                 "(spam excluded)"
@@ -51,10 +52,8 @@ def render(snapshot: Path) -> str:
                 [platform, content_id],
             ).fetchall()
             out.append("    top themes: " + (", ".join(f"{t} {n}" for t, n in themes) or "none"))
-        rejects = con.execute("select count(*) from staging.rejects").fetchone()[0]
-        failed = con.execute(
-            "select count(*) from staging.load_ledger where status = 'failed'"
-        ).fetchone()[0]
+        rejects = scalar(con, "select count(*) from staging.rejects")
+        failed = scalar(con, "select count(*) from staging.load_ledger where status = 'failed'")
     out.append("")
     out.append(f"Rejected records: {rejects}; failed files: {failed} (see staging.rejects)")
     return "\n".join(out)

@@ -74,15 +74,7 @@ pattern_signals as (
         content_id,
         comment_id,
         '{{ s.signal }}' as spam_signal,
-        {%- if s.weights | length == 1 %}
-        {{ s.weights[0].weight }} as weight,
-        {%- else %}
-        case
-            {%- for w in s.weights %}
-            when regexp_matches(match_text, {{ w.regex }}) then {{ w.weight }}
-            {%- endfor %}
-        end as weight,
-        {%- endif %}
+        {{ spam_signal_weight(s, 'match_text', matched=true) }} as weight,
         regexp_extract(match_text, {{ s.regex }}, 1) as evidence
 
     from prepared

@@ -22,10 +22,11 @@ comments as (
 
 ),
 
-per_content as (
+-- one pass: per content and detector, and per detector over everything (scope 'all')
+combined as (
 
     select
-        'content' as scope,
+        case when grouping(content_key) = 0 then 'content' else 'all' end as scope,
         content_key,
         platform,
         content_id,
@@ -40,39 +41,10 @@ per_content as (
         median(language_confidence) filter (where language != 'und') as median_confidence
 
     from comments
-    group by content_key, platform, content_id, language_detector
-
-),
-
-overall as (
-
-    select
-        'all' as scope,
-        null as content_key,
-        null as platform,
-        null as content_id,
-        language_detector,
-        count(*) as comments,
-        count(*) filter (where language = 'und') as und_comments,
-        count(*) filter (
-            where language != 'und'
-            and language_confidence < {{ var('language_low_confidence_below') }}
-        ) as low_confidence_comments,
-        count(distinct language) filter (where language != 'und') as languages,
-        median(language_confidence) filter (where language != 'und') as median_confidence
-
-    from comments
-    group by language_detector
-
-),
-
-combined as (
-
-    select * from per_content
-
-    union all
-
-    select * from overall
+    group by grouping sets (
+        (content_key, platform, content_id, language_detector),
+        (language_detector)
+    )
 
 )
 

@@ -1,6 +1,6 @@
-"""The reader interface every dump format implements, and the format detector.
+"""The reader interface every dump format implements (`FormatReader`), and the format detector.
 
-A format is one module in this package that defines:
+A format is one module in this package that satisfies `FormatReader`, i.e. defines:
 
 * ``NAME``: a short name stored in the load ledger (``page_text``, ``ytcd_jsonl`` ...);
 * ``sniff(head: str, source: SourceFile) -> bool``: True when the first bytes of the
@@ -11,7 +11,8 @@ A format is one module in this package that defines:
   end raises (`FileUnreadable`, or the decompressor's own error); the parse step then marks the
   whole file failed and loads nothing from it.
 
-Adding a format means adding its module, listing it in `formats.registry`, a fixture and a test.
+Adding a format means adding its module, listing it in `formats.registry`, a fixture and a test
+(step by step: ``formats/README.md``; field by field, per format: ``FORMATS.md``).
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from types import ModuleType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 import zstandard
 
-from comment_etl.records import SourceFile
+from comment_etl.config import DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_RECORD_BYTES
+from comment_etl.records import Record, SourceFile
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -38,19 +39,26 @@ ZSTD_MAX_WINDOW = 2**31
 SNIFF_BYTES = 64 * 1024
 #: More NUL bytes than this in the first 4 KiB means binary data, not a text dump.
 BINARY_NULS = 4
-#: Default limits (the parse step sets them from `COMMENTS_MAX_RECORD_BYTES`,
-#: `COMMENTS_MAX_DOCUMENT_BYTES` and `COMMENTS_MAX_DECOMPRESSION_RATIO`).
-DEFAULT_MAX_RECORD_BYTES = 8 * 1024**2
-DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024**2
-DEFAULT_MAX_DECOMPRESSION_RATIO = 200.0
 #: The ratio guard only looks at files that already decompressed to more than this: a small
 #: file that compresses well is no threat, a "zip bomb" is.
 RATIO_GUARD_AFTER_BYTES = 64 * 1024**2
 #: The limits of the file being parsed (a context variable, so readers need no extra argument).
+#: The parse step sets them from `COMMENTS_MAX_RECORD_BYTES` and `COMMENTS_MAX_DOCUMENT_BYTES`;
+#: the defaults are `config`'s.
 MAX_RECORD_BYTES: ContextVar[int] = ContextVar("max_record_bytes", default=DEFAULT_MAX_RECORD_BYTES)
 MAX_DOCUMENT_BYTES: ContextVar[int] = ContextVar(
     "max_document_bytes", default=DEFAULT_MAX_DOCUMENT_BYTES
 )
+
+
+class FormatReader(Protocol):
+    """A dump format: a module with these three names (see the module docstring)."""
+
+    NAME: str
+
+    def sniff(self, head: str, source: SourceFile) -> bool: ...
+
+    def read(self, stream: BinaryIO, source: SourceFile) -> Iterator[Record]: ...
 
 
 class FileUnreadable(Exception):
@@ -239,7 +247,9 @@ def _looks_like_utf16(data: bytes) -> bool:
     return data.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
-def detect_format(path: str | Path, source: SourceFile, formats: list[ModuleType]) -> ModuleType:
+def detect_format(
+    path: str | Path, source: SourceFile, formats: list[FormatReader]
+) -> FormatReader:
     """Return the first format module whose `sniff` accepts the file's head."""
     head = read_head(path)
     if not head.strip():

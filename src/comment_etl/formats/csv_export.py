@@ -149,9 +149,9 @@ def resolve_columns(header: list[str], mapping: dict[str, str]) -> dict[str, int
     """Field -> column index: mapped columns first, then the default names for the rest."""
     exact: dict[str, int] = {}
     normalized: dict[str, int] = {}
-    for index, name in enumerate(header):
-        exact.setdefault(name, index)
-        normalized.setdefault(_norm(name), index)
+    for position, name in enumerate(header):
+        exact.setdefault(name, position)
+        normalized.setdefault(_norm(name), position)
     columns: dict[str, int] = {}
     for field, column in mapping.items():
         index = exact[column] if column in exact else normalized.get(_norm(column))

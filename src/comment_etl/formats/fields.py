@@ -11,8 +11,6 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from comment_etl.formats.base import FileUnreadable
 
 _COUNT = re.compile(r"^\s*([0-9][0-9,.\s]*)\s*([KkMmBb]?)\s*$")
@@ -22,11 +20,6 @@ _EPOCH_TEXT = re.compile(r"^-?\d{9,}(?:\.\d*)?$")
 _DAY_MONTH_YEAR = re.compile(
     r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
-
-
-def loads_json(data: bytes | str) -> Any:
-    """Parse JSON with orjson (raises `orjson.JSONDecodeError`, a ValueError)."""
-    return orjson.loads(data)
 
 
 def to_int(value: Any) -> int | None:

@@ -68,8 +68,8 @@ class _Item:
 
 def _item(number: int, data: Any) -> _Item | Reject:
     if not isinstance(data, dict):
-        kind = type(data).__name__
-        return Reject.of(number, f"expected a JSON object, got {kind}", orjson.dumps(data))
+        got = type(data).__name__
+        return Reject.of(number, f"expected a JSON object, got {got}", orjson.dumps(data))
     try:
         item_id = _field(data, "id", to_int)
         parent = _field(data, "parent", to_int)

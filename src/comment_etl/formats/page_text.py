@@ -74,13 +74,12 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
     lines = text.lstrip("\ufeff").splitlines()
 
     title: str | None = None
-    title_line = 0
     description: list[str] = []
     heading_line = None
     for number, line in enumerate(lines, start=1):
         if title is None:
             if line.strip():
-                title, title_line = line.strip(), number
+                title = line.strip()
             continue
         if _HEADING.match(line):
             heading_line = number
@@ -130,4 +129,3 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
             yield Reject.of(number, "text outside the numbered comment list", line)
     if position is not None:
         yield finish()
-    del title_line

@@ -17,8 +17,6 @@ shapes overlap:
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from comment_etl.formats import (
     csv_export,
     generic,
@@ -28,9 +26,10 @@ from comment_etl.formats import (
     youtube_api,
     ytcd,
 )
+from comment_etl.formats.base import FormatReader
 
 #: Sniffed in this order; the first match wins. Free-text formats go last.
-FORMATS: list[ModuleType] = [
+FORMATS: list[FormatReader] = [
     youtube_api,
     ytcd,
     reddit,
@@ -41,7 +40,7 @@ FORMATS: list[ModuleType] = [
 ]
 
 
-def by_name(name: str) -> ModuleType:
+def by_name(name: str) -> FormatReader:
     for module in FORMATS:
         if name == module.NAME:
             return module

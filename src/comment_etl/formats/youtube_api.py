@@ -78,10 +78,10 @@ class _Reader:
                 yield from self.value(element, f"{path}[{i}]")
             return
         if not isinstance(value, dict):
-            kind = type(value).__name__
+            got = type(value).__name__
             yield Reject.of(
                 self.number(),
-                f"{path or 'record'}: expected a JSON object, got {kind}",
+                f"{path or 'record'}: expected a JSON object, got {got}",
                 orjson.dumps(value),
             )
             return

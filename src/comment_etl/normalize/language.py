@@ -146,7 +146,8 @@ Labels = tuple[list[str], list[float]]
 
 
 class Detector(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def detect_batch(self, texts: Sequence[str | None], cleaned: bool = False) -> list[Guess]: ...
 
@@ -485,7 +486,7 @@ class CombinedDetector(BaseDetector):
         )
         self.fallback_below = fallback_below
         self._primary = FastTextDetector()
-        self._lingua_options = {"languages": tuple(languages), "preload": preload}
+        self._lingua_options: dict[str, Any] = {"languages": tuple(languages), "preload": preload}
         self._fallback = LinguaDetector(**self._lingua_options) if preload else None
 
     def _first_pass(self, texts: list[str]) -> tuple[list[str], list[float], list[Any]]:

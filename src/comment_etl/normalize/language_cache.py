@@ -214,8 +214,8 @@ class CachedLabeler:
             pending.known[key] = earlier.answer(key)
         languages = []
         confidences = []
-        for key in pending.keys:
-            guess = UNKNOWN if key is None else pending.known[key]
+        for text_key in pending.keys:
+            guess = UNKNOWN if text_key is None else pending.known[text_key]
             languages.append(guess.language)
             confidences.append(guess.confidence)
         pending.kept = {key: pending.known[key] for key in pending.wanted}

@@ -32,10 +32,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
-from comment_etl.formats.base import (
+from comment_etl.config import (
     DEFAULT_MAX_DECOMPRESSION_RATIO,
     DEFAULT_MAX_DOCUMENT_BYTES,
     DEFAULT_MAX_RECORD_BYTES,
+)
+from comment_etl.formats.base import (
     MAX_DOCUMENT_BYTES,
     MAX_RECORD_BYTES,
     FileUnreadable,

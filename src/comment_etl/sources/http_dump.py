@@ -6,7 +6,8 @@ stays gzip; the readers detect compression from magic bytes), into
 Next to it ``.http_dump-<url hash>.json`` keeps what a later run needs: the validator
 (ETag / Last-Modified) and chosen name of an unfinished download, and the sha256 / ETag of the
 last finished one. Both are dot-prefixed, so discovery ignores them. One process per URL at a
-time (the DAG maps one task per URL).
+time: `download_dumps` fetches the URLs one after another, inside the DAG's one
+``fetch_sources`` task.
 
 * Resume: when a ``.part`` exists and its validator is known, ask for ``Range: bytes=N-`` with
   ``If-Range``; a 206 from N appends, a 200 (no range support, or the file changed) starts over.
@@ -34,6 +35,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import orjson
 
+from comment_etl.config import DEFAULT_DUMP_MAX_BYTES
 from comment_etl.landing.files import IGNORED_SUFFIXES, sha256_of
 from comment_etl.sources.redact import install_httpx_log_filter, redact
 from comment_etl.sources.retry import (
@@ -68,7 +70,6 @@ ALLOWED_CONTENT_TYPES: tuple[str, ...] = (
     "application/octet-stream",
     "binary/octet-stream",
 )
-DEFAULT_MAX_BYTES = 64 * 2**30  # monthly Reddit comment dumps are tens of GB
 CHUNK = 1 << 20
 USER_AGENT = "comment-etl/0.1 (+http_dump source)"
 _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
@@ -367,7 +368,7 @@ def download_dumps(
     urls: Iterable[str],
     landing_dir: str | Path,
     *,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = DEFAULT_DUMP_MAX_BYTES,
     allowed_content_types: Iterable[str] = ALLOWED_CONTENT_TYPES,
     expected_sha256: dict[str, str] | None = None,
     timeout: float = 60.0,

@@ -36,6 +36,7 @@ from typing import IO, Any
 import httpx
 import orjson
 
+from comment_etl.config import DEFAULT_YOUTUBE_API_URL, DEFAULT_YOUTUBE_CONN_ID
 from comment_etl.landing.files import part_path
 from comment_etl.sources.redact import install_httpx_log_filter, redact
 from comment_etl.sources.retry import (
@@ -49,8 +50,6 @@ from comment_etl.sources.retry import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://www.googleapis.com/youtube/v3"
-DEFAULT_CONN_ID = "youtube_api"
 FILE_PREFIX = "youtube_api"
 PAGE_SIZE = 100
 USER_AGENT = "comment-etl/0.1 (+youtube_api source)"
@@ -305,7 +304,7 @@ def scrape_videos(
     landing_dir: str | Path,
     api_key: str,
     *,
-    base_url: str = DEFAULT_BASE_URL,
+    base_url: str = DEFAULT_YOUTUBE_API_URL,
     timeout: float = 30.0,
     retry: RetryPolicy | None = None,
     client: httpx.Client | None = None,
@@ -369,7 +368,7 @@ def scrape_videos(
     return results
 
 
-def api_key_from_connection(conn_id: str = DEFAULT_CONN_ID) -> str:
+def api_key_from_connection(conn_id: str = DEFAULT_YOUTUBE_CONN_ID) -> str:
     """The API key stored in an Airflow Connection: its password, else its extra ``api_key``.
 
     Uses the Airflow 3 task SDK lookup (inside a task: the API server; outside one: secrets

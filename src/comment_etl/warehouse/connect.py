@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -76,7 +77,7 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
     if not read_only:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only, config=duckdb_config(path))
+        con = duckdb.connect(str(path), read_only=read_only, config=dict(duckdb_config(path)))
     except duckdb.IOException as exc:
         explained = explain_lock_error(str(exc), path)
         if explained is None:
@@ -122,3 +123,11 @@ def ledger_fingerprint(path: str | Path) -> str | None:
             "',' order by sha256, load_id)), '') from staging.load_ledger"
         ).fetchone()
     return f"{row[0]}:{row[1]}" if row else None
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> Any:
+    """The first column of the one row `sql` returns (a ``count(*)``, a ``max(...)``)."""
+    row = con.execute(sql, params).fetchone()
+    if row is None:
+        raise LookupError(f"query returned no row: {sql!r}")
+    return row[0]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from comment_etl.warehouse.connect import connect
+from comment_etl.warehouse.connect import connect, scalar
 
 MART_SCHEMA = "marts"
 
@@ -31,10 +31,7 @@ def mart_row_counts(con: duckdb.DuckDBPyConnection, schema: str = MART_SCHEMA) -
             [schema],
         ).fetchall()
     ]
-    return {
-        table: int(con.execute(f'select count(*) from {schema}."{table}"').fetchone()[0])
-        for table in tables
-    }
+    return {table: int(scalar(con, f'select count(*) from {schema}."{table}"')) for table in tables}
 
 
 def publish_snapshot(warehouse: str | Path, snapshot: str | Path) -> dict[str, int]:
