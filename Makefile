@@ -103,6 +103,14 @@ run-dag: airflow-init
 		|| (grep -E "ERROR|FAILED|failed" $(DEMO_HOME)/demo-run.log | tail -40; \
 		    echo "the DAG run did not succeed: see $(DEMO_HOME)/demo-run.log"; exit 1)
 	@$(BIN)/python -m comment_etl.summary
+	@# Under `airflow dags test` an asset event schedules nothing: run the report DAG ourselves.
+	@echo "running comments_report (log: $(DEMO_HOME)/demo-report.log)"
+	@$(AIRFLOW_ENV) $(BIN)/airflow dags test comments_report $(DEMO_DATE) \
+		> $(DEMO_HOME)/demo-report.log 2>&1 || (tail -80 $(DEMO_HOME)/demo-report.log; exit 1)
+	@grep -q "DagRun Finished.*state=success" $(DEMO_HOME)/demo-report.log \
+		|| (grep -E "ERROR|FAILED|failed" $(DEMO_HOME)/demo-report.log | tail -40; \
+		    echo "the report run did not succeed: see $(DEMO_HOME)/demo-report.log"; exit 1)
+	@$(BIN)/python -m comment_etl.report
 
 # The seed page (samples/*.txt) only.
 demo:

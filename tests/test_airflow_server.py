@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 
 from tests.airflow_cluster import AirflowCluster
@@ -187,3 +188,64 @@ def test_a_triggered_run_succeeds_then_a_broken_one_is_red_retried_and_alerted(
     assert "comments_daily findings" in log or "tasks failed" in log, log[-2000:]
     assert "hook-secret-123" not in log
     assert "hook-secret-123" not in cluster.task_log(DAG_ID, run_id, "dbt_build", 2)
+
+
+def test_report_dag_follows_the_publish_and_the_ui_plugin_serves_it_to_logged_in_users_only(
+    cluster: AirflowCluster,
+):
+    """comments_report runs on the asset event of a publish; /comments-report needs a login."""
+    report_dag = "comments_report"
+    # A working configuration again (an earlier test may have broken it on purpose).
+    cluster.api("DELETE", "/variables/comments_config")
+    cluster.wait_for_dag(report_dag)
+    # Asset-triggered runs are only queued for unpaused DAGs: unpause, then publish.
+    cluster.ok("PATCH", f"/dags/{report_dag}", json={"is_paused": False})
+    cluster.ok("PATCH", f"/dags/{DAG_ID}", json={"is_paused": False})
+    before = {r["dag_run_id"] for r in cluster.ok("GET", f"/dags/{report_dag}/dagRuns")["dag_runs"]}
+    daily_run = cluster.trigger(DAG_ID, None)
+    assert cluster.wait_for_run(DAG_ID, daily_run) == "success", cluster.logs()
+    assert states_of(cluster, daily_run)["publish"] == "success"
+
+    deadline = time.monotonic() + 180
+    runs: list[dict] = []
+    while time.monotonic() < deadline and not runs:
+        runs = [
+            r
+            for r in cluster.ok("GET", f"/dags/{report_dag}/dagRuns")["dag_runs"]
+            if r["dag_run_id"] not in before
+        ]
+        time.sleep(2)
+    assert runs, f"no comments_report run after the publish\n{cluster.logs()}"
+    assert runs[0]["run_type"] == "asset_triggered"
+    run_id = runs[0]["dag_run_id"]
+    assert cluster.wait_for_run(report_dag, run_id) == "success", cluster.logs()
+    events = cluster.ok("GET", "/assets/events", params={"limit": 50})["asset_events"]
+    paths = [e["extra"].get("path") for e in events if e["extra"] and "path" in e["extra"]]
+    assert paths and Path(paths[-1]).is_file(), events
+
+    # The plugin is loaded by the api-server with its menu entries.
+    plugins = cluster.ok("GET", "/plugins")["plugins"]
+    plugin = next(p for p in plugins if p["name"] == "comments_report")
+    assert {v["href"] for v in plugin["external_views"]} >= {"comments-report/latest"}
+
+    base = f"{cluster.url}/comments-report"
+    bearer = {"Authorization": f"Bearer {cluster.token()}"}
+    latest = httpx.get(f"{base}/latest", headers=bearer, timeout=60)
+    assert latest.status_code == 200, latest.text[:500]
+    assert "Comments warehouse report" in latest.text and f"run {run_id}" in latest.text
+    assert latest.content == Path(paths[-1]).read_bytes()
+    # The UI's session cookie works as well as a bearer token.
+    cookie = httpx.get(f"{base}/latest", cookies={"_token": cluster.token()}, timeout=60)
+    assert cookie.status_code == 200
+    listing = httpx.get(f"{base}/", headers=bearer, timeout=60)
+    assert listing.status_code == 200 and Path(paths[-1]).name in listing.text
+
+    # Anonymous and forged requests are refused; nothing outside the reports is served.
+    anonymous = httpx.get(f"{base}/latest", timeout=60)
+    assert anonymous.status_code == 401, anonymous.status_code
+    assert "Comments warehouse report" not in anonymous.text
+    assert httpx.get(f"{base}/", timeout=60).status_code == 401
+    forged = httpx.get(f"{base}/latest", headers={"Authorization": "Bearer x.y.z"}, timeout=60)
+    assert forged.status_code in (401, 403)
+    escape = httpx.get(f"{base}/runs/..%2F..%2Fcomments_bi.duckdb", headers=bearer, timeout=60)
+    assert escape.status_code == 404
