@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from comment_etl.warehouse.connect import connect
+from comment_etl.warehouse.connect import connect, scalar
 
 log = logging.getLogger(__name__)
 
@@ -199,9 +199,7 @@ def _quality(r: _Reader, data: ReportData) -> None:
             "sum(rows_rejected) as rows_rejected from staging.load_ledger "
             "group by status order by status"
         )
-        data.last_load_at = r.con.execute(
-            "select max(loaded_at) from staging.load_ledger"
-        ).fetchone()[0]
+        data.last_load_at = scalar(r.con, "select max(loaded_at) from staging.load_ledger")
     if r.has("staging.rejects", "reason"):
         # Reasons carry details after a colon ("invalid json: Expecting value ..."): group by
         # the kind, keep one example.
