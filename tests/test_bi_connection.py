@@ -34,6 +34,7 @@ MARTS = {
     "language_confidence",
     "language_mix",
     "moments",
+    "sentiment_by_content",
     "theme_summary",
 }
 
