@@ -1,14 +1,22 @@
 -- One row per content (platform, content_id), each attribute taken from the most recent
 -- observation that has a value for it: a later ytcd dump carries no title, an earlier API export
--- does, and the title must survive. "Most recent" is the load time, then the first source file
--- by name (contents carry no edit or scrape time of their own). DuckDB's any_value skips nulls
--- and follows its order by.
+-- does, and the title must survive. "Most recent" is the file's modification time (from the load
+-- ledger; contents carry no edit or scrape time of their own), then the load time, then the
+-- first source file by name: the same order whether the files came in one run or day by day.
+-- DuckDB's any_value skips nulls and follows its order by.
 
 with
 
 contents as (
 
-    select * from {{ ref('stg_comments__contents') }}
+    select
+        contents.*,
+        coalesce(ledger.source_modified_at, contents.ingested_at) as observed_at
+    from {{ ref('stg_comments__contents') }} as contents
+    left join {{ ref('stg_comments__load_ledger') }} as ledger
+        on
+            contents.source_file = ledger.source_file
+            and contents.load_id = ledger.load_id
 
 ),
 
@@ -17,13 +25,27 @@ latest as (
     select
         platform,
         content_id,
-        any_value(title order by ingested_at desc, source_file asc) as title,
-        any_value(description order by ingested_at desc, source_file asc) as description,
-        any_value(url order by ingested_at desc, source_file asc) as url,
-        any_value(channel order by ingested_at desc, source_file asc) as channel,
-        any_value(published_at order by ingested_at desc, source_file asc) as published_at,
-        first(source_file order by ingested_at desc, source_file asc) as latest_source_file,
-        first(load_id order by ingested_at desc, source_file asc) as latest_load_id,
+        any_value(
+            title order by observed_at desc, ingested_at desc, source_file asc
+        ) as title,
+        any_value(
+            description order by observed_at desc, ingested_at desc, source_file asc
+        ) as description,
+        any_value(
+            url order by observed_at desc, ingested_at desc, source_file asc
+        ) as url,
+        any_value(
+            channel order by observed_at desc, ingested_at desc, source_file asc
+        ) as channel,
+        any_value(
+            published_at order by observed_at desc, ingested_at desc, source_file asc
+        ) as published_at,
+        first(
+            source_file order by observed_at desc, ingested_at desc, source_file asc
+        ) as latest_source_file,
+        first(
+            load_id order by observed_at desc, ingested_at desc, source_file asc
+        ) as latest_load_id,
         count(*) as observation_count,
         min(ingested_at) as first_ingested_at,
         max(ingested_at) as last_ingested_at

@@ -26,7 +26,8 @@ renamed as (
         size_bytes,
 
         ----------  timestamps
-        loaded_at
+        loaded_at,
+        source_modified_at
 
     from source
 
