@@ -147,6 +147,18 @@ def _summarize(run_results: Path) -> tuple[dict[str, int], list[str], float]:
     return counts, failures, float(data.get("elapsed_time", 0.0))
 
 
+def dbt_subprocess_env(target_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of a dbt process: its own target and log folders, no telemetry."""
+    return {
+        **os.environ,
+        **settings,
+        "DBT_TARGET_PATH": str(target_dir / "target"),
+        "DBT_LOG_PATH": str(target_dir / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+
+
 def run_dbt_build(
     project_dir: str | Path,
     warehouse: str | Path,
@@ -161,15 +173,9 @@ def run_dbt_build(
         pass
     run_results = target_dir / "target" / "run_results.json"
     run_results.unlink(missing_ok=True)  # never explain this run with an older run's results
-    env = {
-        **os.environ,
-        "COMMENTS_WAREHOUSE": str(Path(warehouse).resolve()),
-        **dbt_env(warehouse),
-        "DBT_TARGET_PATH": str(target_dir / "target"),
-        "DBT_LOG_PATH": str(target_dir / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DO_NOT_TRACK": "1",
-    }
+    env = dbt_subprocess_env(
+        target_dir, COMMENTS_WAREHOUSE=str(Path(warehouse).resolve()), **dbt_env(warehouse)
+    )
     command = [
         dbt_executable(),
         "build",

@@ -19,7 +19,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from comment_etl.transform.dbt_build import dbt_executable
+from comment_etl.transform.dbt_build import dbt_executable, dbt_subprocess_env
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +29,12 @@ _SEVERITY = ["runtime error", "error", "warn", "pass"]
 
 def _run(args: list[str], project_dir: Path, snapshot: Path, target_dir: Path) -> tuple[int, str]:
     target_dir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "COMMENTS_BI_SNAPSHOT": str(snapshot.resolve()),
+    env = dbt_subprocess_env(
+        target_dir,
+        COMMENTS_BI_SNAPSHOT=str(snapshot.resolve()),
         # The `local` target needs it set to parse the profile; nothing opens it.
-        "COMMENTS_WAREHOUSE": os.environ.get("COMMENTS_WAREHOUSE", str(snapshot.resolve())),
-        "DBT_TARGET_PATH": str(target_dir / "target"),
-        "DBT_LOG_PATH": str(target_dir / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DO_NOT_TRACK": "1",
-    }
+        COMMENTS_WAREHOUSE=os.environ.get("COMMENTS_WAREHOUSE", str(snapshot.resolve())),
+    )
     command = [
         dbt_executable(),
         *args,
