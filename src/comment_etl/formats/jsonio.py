@@ -51,17 +51,39 @@ def _blank(line: bytes) -> bool:
     return not line or line.isspace()
 
 
+def without_bom(number: int, line: bytes) -> bytes:
+    """The line without the UTF-8 byte order mark a file may start with."""
+    if number == 1 and line.startswith(BOM):
+        return line[len(BOM) :]
+    return line
+
+
 def _decoded(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, Any]]:
+    for number, line, value in _decoded_with_lines(lines):
+        yield number, value
+
+
+def _decoded_with_lines(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes, Any]]:
     for number, line in lines:
-        if number == 1 and line.startswith(BOM):
-            line = line[len(BOM) :]
+        line = without_bom(number, line)
         if not _blank(line):
-            yield number, decode_line(number, line)
+            yield number, line, decode_line(number, line)
 
 
 def iter_json_lines(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
     """(line number, value or `Reject`) for each non-blank line of a JSON-lines stream."""
     return _decoded(iter_lines(stream))
+
+
+def iter_json_lines_raw(stream: BinaryIO) -> Iterator[tuple[int, bytes, Any]]:
+    """(line number, the line's bytes, value or `Reject`) for each non-blank line: readers that
+    keep the record as written (``raw``) take the line itself."""
+    return _decoded_with_lines(iter_lines(stream))
+
+
+def is_blank(line: bytes) -> bool:
+    """A line JSON-lines readers skip (empty or only ASCII whitespace)."""
+    return _blank(line)
 
 
 @dataclass(slots=True)
@@ -70,9 +92,11 @@ class JsonInput:
 
     document: Any = None
     lines: Iterator[tuple[int, Any]] | None = None
+    #: With `read_json(..., with_lines=True)`: (line number, line bytes, value) instead.
+    raw_lines: Iterator[tuple[int, bytes, Any]] | None = None
 
 
-def read_json(stream: BinaryIO) -> JsonInput:
+def read_json(stream: BinaryIO, *, with_lines: bool = False) -> JsonInput:
     """Open a JSON file that may be JSON lines or one document.
 
     JSON lines are streamed. A document is loaded whole (these readers only accept documents for
@@ -82,16 +106,15 @@ def read_json(stream: BinaryIO) -> JsonInput:
     """
     lines = iter_lines(stream)
     for number, line in lines:
-        if number == 1 and line.startswith(BOM):
-            line = line[len(BOM) :]
+        line = without_bom(number, line)
         if not _blank(line):
             break
     else:
-        return JsonInput(lines=iter(()))
+        return _lines_input(iter(()), with_lines)
 
     first = decode_line(number, line)
     if not isinstance(first, Reject) or isinstance(line, OversizedLine):
-        return JsonInput(lines=chain([(number, first)], _decoded(lines)))
+        return _lines_input(chain([(number, line, first)], _decoded_with_lines(lines)), with_lines)
 
     data = read_document(stream, line + b"\n")
     try:
@@ -101,5 +124,12 @@ def read_json(stream: BinaryIO) -> JsonInput:
     rest = [(n, raw.rstrip(b"\r")) for n, raw in enumerate(data.split(b"\n"), start=number)][1:]
     following = next(((n, raw) for n, raw in rest if not _blank(raw)), None)
     if following is not None and isinstance(decode_line(*following), dict | list):
-        return JsonInput(lines=chain([(number, first)], _decoded(iter(rest))))
+        triples = chain([(number, line, first)], _decoded_with_lines(iter(rest)))
+        return _lines_input(triples, with_lines)
     raise FileUnreadable(f"invalid JSON document: {problem(data, document_error)}")
+
+
+def _lines_input(triples: Iterator[tuple[int, bytes, Any]], with_lines: bool) -> JsonInput:
+    if with_lines:
+        return JsonInput(raw_lines=triples)
+    return JsonInput(lines=((number, value) for number, _, value in triples))

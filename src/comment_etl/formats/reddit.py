@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from comment_etl.formats.fields import epoch_to_utc, hint_to_utc, to_int, to_str
-from comment_etl.formats.jsonio import iter_json_lines
+from comment_etl.formats.jsonio import iter_json_lines_raw
 from comment_etl.records import Comment, Content, Record, Reject, SourceFile
 
 NAME = "reddit"
@@ -117,7 +117,7 @@ def _record_id(record: dict[str, Any], prefix: str) -> str | None:
 
 
 def _comment(
-    record: dict[str, Any], number: int, retrieved_hint: datetime | None
+    record: dict[str, Any], number: int, retrieved_hint: datetime | None, line: bytes
 ) -> tuple[Comment, str | None]:
     comment_id = _record_id(record, "t1_")
     if not comment_id:
@@ -156,7 +156,7 @@ def _comment(
         like_count=score,
         is_deleted=deleted,
         record_number=number,
-        raw=orjson.dumps(record).decode(),  # the whole original record, recoverable
+        raw=line.decode(),  # the record as written (the line; valid UTF-8 since it parsed)
     )
     return comment, to_str(record.get("subreddit"))
 
@@ -186,32 +186,47 @@ def _submission(record: dict[str, Any]) -> Content:
 def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
     retrieved_hint = hint_to_utc(source.hints, "retrieved_at")
     seen: set[int | str] = set()
-    for number, record in iter_json_lines(stream):
-        if isinstance(record, Reject):
-            yield record
-            continue
-        if not isinstance(record, dict):
-            yield Reject.of(
-                number, f"expected a JSON object, got {type(record).__name__}", orjson.dumps(record)
-            )
-            continue
-        try:
-            if "body" not in record and "title" in record:
-                content = _submission(record)
-                seen.add(_seen_key(content.content_id))
-                yield content
-                continue
-            comment, subreddit = _comment(record, number, retrieved_hint)
-        except ValueError as exc:
-            yield Reject.of(number, str(exc), orjson.dumps(record))
-            continue
-        key = _seen_key(comment.content_id)
-        if key not in seen:
-            seen.add(key)
-            yield Content(
-                platform=PLATFORM,
-                content_id=comment.content_id,
-                url=thread_url(comment.content_id, subreddit, to_str(record.get("permalink"))),
-                channel=subreddit,
-            )
-        yield comment
+    for number, line, record in iter_json_lines_raw(stream):
+        yield from line_records(number, line, record, retrieved_hint, seen)
+
+
+def line_records(
+    number: int,
+    line: bytes,
+    record: Any,
+    retrieved_hint: datetime | None,
+    seen: set[int | str],
+) -> Iterator[Record]:
+    """The records of one decoded line (`record` may be the `Reject` of a line that is not JSON).
+
+    `seen` holds the posts already announced as `Content` in this file; the fast ingest path
+    (`parse.fast_reddit`) calls this for the lines it leaves to the reference reader.
+    """
+    if isinstance(record, Reject):
+        yield record
+        return
+    if not isinstance(record, dict):
+        yield Reject.of(
+            number, f"expected a JSON object, got {type(record).__name__}", orjson.dumps(record)
+        )
+        return
+    try:
+        if "body" not in record and "title" in record:
+            content = _submission(record)
+            seen.add(_seen_key(content.content_id))
+            yield content
+            return
+        comment, subreddit = _comment(record, number, retrieved_hint, line)
+    except ValueError as exc:
+        yield Reject.of(number, str(exc), orjson.dumps(record))
+        return
+    key = _seen_key(comment.content_id)
+    if key not in seen:
+        seen.add(key)
+        yield Content(
+            platform=PLATFORM,
+            content_id=comment.content_id,
+            url=thread_url(comment.content_id, subreddit, to_str(record.get("permalink"))),
+            channel=subreddit,
+        )
+    yield comment

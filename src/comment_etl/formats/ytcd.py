@@ -5,6 +5,8 @@ Fields (FORMATS.md section 2): ``cid``, ``text``, ``time``, ``author``, ``channe
 ("1.2K"), ``replies`` ("14"), ``photo``, ``heart``, ``reply``, ``time_parsed`` (epoch float).
 A reply's ``cid`` is ``<parent cid>.<suffix>``. The video id is not in the records: it comes from
 the file name (``<video_id>.jsonl``) or the ``video_id`` hint of the scrape that wrote the file.
+``raw`` keeps the whole record: the line as written (JSON lines), or the record re-serialized
+(documents).
 Record numbers are line numbers for JSON lines and the 1-based index in the list for documents.
 """
 
@@ -35,7 +37,13 @@ def sniff(head: str, source: SourceFile) -> bool:
     return first.startswith("{") and '"cid"' in first and '"text"' in first
 
 
-def _comment(record: Any, number: int, video_id: str, position: int) -> Comment | Reject:
+def line_comment(
+    record: Any, number: int, video_id: str, position: int, raw: str | None = None
+) -> Comment | Reject:
+    """One record (a line's value, or an element of the document's list) as a `Comment`.
+
+    `raw` is the line as written (JSON lines); a document's record is kept re-serialized.
+    """
     if not isinstance(record, dict):
         return Reject.of(number, f"expected a JSON object, got {type(record).__name__}", record)
     cid = to_str(record.get("cid"))
@@ -64,9 +72,7 @@ def _comment(record: Any, number: int, video_id: str, position: int) -> Comment 
         reply_count=replies,
         position=position,
         record_number=number,
-        raw=orjson.dumps(
-            {k: record[k] for k in ("time", "heart", "photo") if k in record}
-        ).decode(),
+        raw=raw if raw is not None else orjson.dumps(record).decode(),
     )
 
 
@@ -77,17 +83,17 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
         content_id=video_id,
         url=f"https://www.youtube.com/watch?v={video_id}",
     )
-    data = read_json(stream)
-    if data.lines is None:
+    data = read_json(stream, with_lines=True)
+    if data.raw_lines is None:
         yield from _read_document(data.document, video_id)
         return
     position = 0
-    for number, record in data.lines:
+    for number, line, record in data.raw_lines:
         if isinstance(record, Reject):
             yield record
             continue
         position += 1
-        yield _comment(record, number, video_id, position)
+        yield line_comment(record, number, video_id, position, line.decode())
 
 
 def _read_document(document: Any, video_id: str) -> Iterator[Record]:
@@ -99,4 +105,4 @@ def _read_document(document: Any, video_id: str) -> Iterator[Record]:
         )
         return
     for position, record in enumerate(comments, start=1):
-        yield _comment(record, position, video_id, position)
+        yield line_comment(record, position, video_id, position)
