@@ -59,7 +59,7 @@ def without_bom(number: int, line: bytes) -> bytes:
 
 
 def _decoded(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, Any]]:
-    for number, line, value in _decoded_with_lines(lines):
+    for number, _line, value in _decoded_with_lines(lines):
         yield number, value
 
 
