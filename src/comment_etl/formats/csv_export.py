@@ -6,7 +6,8 @@ spaces and dashes read as ``_``), overridden per field by the ``csv_mapping`` hi
 of field -> column name such as ``{"text": "Message", "comment_id": "MsgId"}``. The hint is one
 setting for every CSV file, so a mapped column a file does not have falls back to the defaults.
 A header without a text or a comment id column fails the file (`FileUnreadable`), since no row
-could be used. Columns not mapped to a field are kept per row in ``raw`` as a JSON object.
+could be used. ``raw`` keeps the whole row as read, a JSON object of header -> cell (see
+`row_object`), so the original record is recoverable.
 
 * ``content_id``: a mapped/known column (``video_id``, ``content_id``), else the ``content_id``
   hint, else the file name stem (UCI ``Youtube01-Psy.csv`` -> ``Youtube01-Psy``); one `Content`
@@ -222,13 +223,30 @@ def _excerpt(row: list[str]) -> str:
     return ",".join(row)
 
 
+def column_names(header: list[str]) -> list[str]:
+    """The header's names as JSON keys: as written, except that an empty or repeated name
+    becomes ``column_<n>`` (1-based position) so no cell is lost."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for position, name in enumerate(header, start=1):
+        key = name if name and name not in seen else f"column_{position}"
+        seen.add(key)
+        names.append(key)
+    return names
+
+
+def row_object(names: list[str], row: list[str]) -> str:
+    """One CSV row as a JSON object of column name -> cell, cells exactly as read."""
+    return orjson.dumps(dict(zip(names, row, strict=False))).decode()
+
+
 @dataclass(slots=True)
 class _Layout:
     """What every row of one file shares: its header, field columns and defaults."""
 
     header: list[str]
     columns: dict[str, int]
-    extra: list[tuple[int, str]]
+    names: list[str]
     platform: str
     content_id: str
     retrieved_at: datetime | None
@@ -259,7 +277,6 @@ class _Layout:
             except (TypeError, ValueError, OverflowError, OSError) as exc:
                 reason = f"bad {field} in column {self.column(field)!r}: {exc}"
                 return Reject.of(number, reason, _excerpt(row))
-        raw = {name: row[i] for i, name in self.extra if i < len(row)}
         return Comment(
             platform=self.cell(row, "platform", strip=True) or self.platform,
             content_id=self.cell(row, "content_id", strip=True) or self.content_id,
@@ -275,7 +292,7 @@ class _Layout:
             reply_count=values["reply_count"],
             position=position,
             record_number=number,
-            raw=orjson.dumps(raw).decode() if raw else None,
+            raw=row_object(self.names, row),
         )
 
 
@@ -310,11 +327,7 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
     layout = _Layout(
         header=header,
         columns=columns,
-        extra=[
-            (i, name or f"column_{i + 1}")
-            for i, name in enumerate(header)
-            if i not in columns.values()
-        ],
+        names=column_names(header),
         platform=source.hints.get("platform") or DEFAULT_PLATFORM,
         content_id=source.hints.get("content_id") or source.stem,
         retrieved_at=hint_to_utc(source.hints, "retrieved_at"),
