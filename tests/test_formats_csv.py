@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from comment_etl.formats import csv_export
+from comment_etl.formats import csv_export, csvio
 from comment_etl.formats.base import FileUnreadable
 from comment_etl.records import Content, Reject, SourceFile
 from tests.format_helpers import comments, read_records
@@ -126,7 +126,7 @@ def test_configured_mapping_semicolons_and_content_column() -> None:
 
 
 def test_column_names_keep_the_header_and_name_empty_or_repeated_columns() -> None:
-    assert csv_export.column_names(["id", "", "text", "id"]) == [
+    assert csvio.column_names(["id", "", "text", "id"]) == [
         "id",
         "column_2",
         "text",

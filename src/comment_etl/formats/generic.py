@@ -36,7 +36,7 @@ author given as an object gives its ``name`` / ``id``. Values the dump does not 
   string stays in ``raw``; a time that cannot be read leaves ``published_at`` NULL.
 * ``raw`` is the original record as read (JSON): the record's object (its nested ``replies``
   list left out: each reply is a row of its own with its own object), or for CSV the row as
-  header -> cell (`csv_export.row_object`).
+  header -> cell (`csvio.row_object`).
 * Record numbers: line numbers for JSON lines and CSV, 1-based record indexes in a document.
 """
 
@@ -57,7 +57,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from comment_etl.formats.base import FileUnreadable
-from comment_etl.formats.csv_export import column_names
+from comment_etl.formats.csvio import column_names, delimiter, read_rows
 from comment_etl.formats.fields import display_count, hint_to_utc, to_str, to_utc
 from comment_etl.formats.jsonio import read_json
 from comment_etl.formats.mapping import HINT
@@ -169,9 +169,9 @@ def _sniff_csv(head: str, source: SourceFile) -> bool:
     if source.hints.get("csv_mapping"):
         return False
     first = head.split("\n", 1)[0].rstrip("\r")
-    delimiter = _delimiter(first)
+    separator = delimiter(first)
     try:
-        cells = next(csv.reader([first], delimiter=delimiter))
+        cells = next(csv.reader([first], delimiter=separator))
     except (csv.Error, StopIteration):
         return False
     names = {_norm(cell) for cell in cells}
@@ -179,11 +179,6 @@ def _sniff_csv(head: str, source: SourceFile) -> bool:
         return False
     unknown_ids = {n for n in names if n.endswith("id") and n not in _OTHER_IDS}
     return bool(names & _TEXT_NAMES) and not (names & _ID_NAMES) and not unknown_ids
-
-
-def _delimiter(line: str) -> str:
-    found = [d for d in (",", ";", "\t") if d in line]
-    return max(found, key=line.count) if found else ","
 
 
 # ---------------------------------------------------------------- records
@@ -229,29 +224,11 @@ def _document_records(document: Any) -> list[Any]:
 
 
 def _csv_rows(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
-    try:
-        first = text.readline()
-        reader = csv.reader(_chain(first, text), delimiter=_delimiter(first))
-        header = column_names(next(reader))
-        line = 1
-        for row in reader:
-            start, line = line + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                reason = f"row has {len(row)} fields, the header has {len(header)}"
-                yield start, Reject.of(start, reason, ",".join(row))
-                continue
-            yield start, dict(zip(header, row, strict=True))
-    except UnicodeDecodeError as exc:
-        raise FileUnreadable(f"CSV is not UTF-8 (byte {exc.start} of a block): {exc}") from exc
-
-
-def _chain(first: str, rest: io.TextIOWrapper) -> Iterator[str]:
-    yield first
-    yield from rest
+    """(line, row as a dict of column name -> cell, or Reject), read by `formats.csvio`."""
+    data = read_rows(stream)
+    names = column_names(data.header)
+    for start, row in data.rows:
+        yield start, row if isinstance(row, Reject) else dict(zip(names, row, strict=True))
 
 
 class _Prefixed(io.RawIOBase):
