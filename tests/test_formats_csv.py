@@ -199,3 +199,25 @@ def test_sniff_rejects_prose_with_commas() -> None:
     source = SourceFile(path="page.txt", name="page.txt")
     assert not csv_export.sniff("Mars, at last: the landing, explained\n\nSome text\n", source)
     assert not csv_export.sniff('{"id": 1, "text": "x"}\n', source)
+
+
+def test_html_cells_become_text_and_raw_keeps_them(tmp_path: Path) -> None:
+    path = tmp_path / "Youtube03-LMFAO.csv"
+    path.write_text(
+        "COMMENT_ID,AUTHOR,DATE,CONTENT,CLASS\n"
+        'a1,Corey,,"<a href=""http://www.youtube.com/watch?v=KQ6&amp;t=2m19s"">2:19</a> best",0\n'
+        "a2,Jason,,I always end up coming back to this song<br />,0\n"
+        "a3,Dana,,I <3 this & AT&T <grin>,0\n",
+        encoding="utf-8",
+    )
+    _, records = read_records(path)
+    got = comments(records)
+
+    assert [c.text for c in got] == [
+        "2:19 best",
+        "I always end up coming back to this song",
+        "I <3 this & AT&T <grin>",  # no HTML in it: as written
+    ]
+    assert json.loads(got[0].raw or "")["CONTENT"] == (
+        '<a href="http://www.youtube.com/watch?v=KQ6&amp;t=2m19s">2:19</a> best'
+    )

@@ -85,15 +85,15 @@
 
 
 {#
-    spam_match_text(column): what the spam patterns run on. Plain text (comment_plain_text),
-    lower case, and every link to a YouTube video rewritten to the word `youtube-video-link`:
+    spam_match_text(column): what the spam patterns run on. The text (plain: HTML is turned
+    into text when the dumps are read), lower case, and every link to a YouTube video rewritten to the word `youtube-video-link`:
     sharing a video is common in normal comments, so the seed can weigh it lower (signal
     video_link) than any other link (signal link), which RE2 alone, without lookahead, could
     not tell apart.
 #}
 {% macro spam_match_text(column) -%}
     regexp_replace(
-        lower({{ comment_plain_text(column) }}),
+        lower({{ column }}),
         '(?:https?://)?(?:www\.|m\.)?(?:youtube\.com/watch\?v=|youtu\.be/)[a-z0-9_-]+[^\s]*',
         ' youtube-video-link ',
         'g'

@@ -14,6 +14,9 @@ could be used. ``raw`` keeps the whole row as read, a JSON object of header -> c
   per (platform, content id) seen.
 * ``platform``: a mapped column, else the ``platform`` hint, else ``csv``.
 * Dates: ISO 8601 with or without ``T``/``Z``/fraction/offset, epoch seconds, ``DD.MM.YYYY``.
+* Text: a cell holding HTML (an export of the YouTube API's ``textDisplay``: ``<br />``,
+  ``&#39;``, links) becomes plain text (`normalize.html.plain_text`); any other is kept as
+  written. ``raw`` keeps the cell as read.
 * Record number: the line where the row starts (the header is line 1; quoted newlines make rows
   span lines). A short row, an empty id or text, or a bad date/count rejects that row only.
 
@@ -36,6 +39,7 @@ import orjson
 from comment_etl.formats.base import FileUnreadable
 from comment_etl.formats.csvio import column_names, delimiter, excerpt, read_rows, row_object
 from comment_etl.formats.fields import display_count, hint_to_utc, to_utc
+from comment_etl.normalize.html import plain_text
 from comment_etl.records import Comment, Content, Record, Reject, SourceFile
 
 NAME = "csv_export"
@@ -203,6 +207,7 @@ class _Layout:
             if value is None:
                 reason = f"row without {field} (column {self.column(field)!r} is empty)"
                 return Reject.of(number, reason, excerpt(row))
+        assert comment_id is not None and text is not None  # checked just above
         values: dict[str, Any] = {}
         for field, convert in _CONVERTED:
             try:
@@ -213,11 +218,11 @@ class _Layout:
         return Comment(
             platform=self.cell(row, "platform", strip=True) or self.platform,
             content_id=self.cell(row, "content_id", strip=True) or self.content_id,
-            comment_id=comment_id,  # type: ignore[arg-type]
+            comment_id=comment_id,
             parent_comment_id=self.cell(row, "parent_comment_id", strip=True),
             author_name=self.cell(row, "author_name"),
             author_id=self.cell(row, "author_id", strip=True),
-            text=text,
+            text=plain_text(text),  # an export of YouTube's textDisplay is HTML
             published_at=values["published_at"],
             updated_at=values["updated_at"],
             retrieved_at=values["retrieved_at"] or self.retrieved_at,

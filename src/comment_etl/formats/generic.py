@@ -37,6 +37,8 @@ author given as an object gives its ``name`` / ``id``. Values the dump does not 
 * ``raw`` is the original record as read (JSON): the record's object (its nested ``replies``
   list left out: each reply is a row of its own with its own object), or for CSV the row as
   header -> cell (`csvio.row_object`).
+* Text holding HTML (a crawler that saved YouTube's ``textDisplay``) becomes plain text
+  (`normalize.html.plain_text`); derived ids are computed from the text as the dump has it.
 * Record numbers: line numbers for JSON lines and CSV, 1-based record indexes in a document.
 """
 
@@ -61,6 +63,7 @@ from comment_etl.formats.csvio import column_names, delimiter, read_rows
 from comment_etl.formats.fields import display_count, hint_to_utc, to_str, to_utc
 from comment_etl.formats.jsonio import read_json
 from comment_etl.formats.mapping import HINT
+from comment_etl.normalize.html import plain_text
 from comment_etl.records import Comment, Content, Record, Reject, SourceFile
 
 NAME = "generic"
@@ -418,6 +421,8 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
             key = (comment.platform, comment.content_id, comment.author_name, comment.text or "")
             seen_keys[key] += 1
             comment.comment_id = derived_id(*key, seen_keys[key])
+        if comment.text:  # after the id: derived ids stay those of the dump's text
+            comment.text = plain_text(comment.text)
         natural = (comment.platform, comment.content_id, comment.comment_id)
         if natural in seen_ids:
             yield Reject.of(
