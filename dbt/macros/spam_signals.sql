@@ -4,21 +4,12 @@
     constant regex once per query, a regex coming from a join once per row.
 
     A pattern listed for several languages of one signal is kept once, with its highest weight.
-    Unit tests override this macro with a handful of rows (overrides: macros:).
-
-    Under dbt, `execute` is true or false. Anything else means a renderer without dbt's context
-    (sqlfluff's jinja templater, which has no run_query): a small fixed sample is returned so
-    that the models render for the linter.
+    Unit tests override this macro with a handful of rows (overrides: macros:); the SQL linter
+    uses a stand-in defined in .sqlfluff.
 #}
 {% macro spam_signals() %}
-    {%- if execute is sameas false -%}
+    {%- if not execute -%}
         {{ return([]) }}
-    {%- elif execute is not sameas true -%}
-        {{ return([
-            {'signal': 'link', 'pattern': 'https?://[^\\s]+', 'weight': 3},
-            {'signal': 'subscribe_begging', 'pattern': 'sub ?4 ?sub', 'weight': 3},
-            {'signal': 'subscribe_begging', 'pattern': 'subscrib\\p{Latin}*', 'weight': 1}
-        ]) }}
     {%- endif -%}
     {%- set query -%}
         select signal, pattern, max(weight) as weight

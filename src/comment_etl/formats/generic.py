@@ -61,7 +61,7 @@ import orjson
 from comment_etl.formats.base import FileUnreadable
 from comment_etl.formats.csvio import column_names, delimiter, read_rows
 from comment_etl.formats.fields import display_count, hint_to_utc, to_str, to_utc
-from comment_etl.formats.jsonio import read_json
+from comment_etl.formats.jsonio import not_an_object, read_json
 from comment_etl.formats.mapping import HINT
 from comment_etl.normalize.html import plain_text
 from comment_etl.records import Comment, Content, Record, Reject, SourceFile
@@ -406,9 +406,7 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
             yield record
             continue
         if not isinstance(record, dict):
-            yield Reject.of(
-                number, f"expected a JSON object, got {type(record).__name__}", orjson.dumps(record)
-            )
+            yield not_an_object(number, record)
             continue
         position += 1
         try:

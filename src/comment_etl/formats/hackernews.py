@@ -35,7 +35,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from comment_etl.formats.fields import epoch_to_utc, to_int, to_str
-from comment_etl.formats.jsonio import read_json
+from comment_etl.formats.jsonio import not_an_object, read_json
 from comment_etl.normalize.html import html_to_text
 from comment_etl.records import Comment, Content, Record, Reject, SourceFile
 
@@ -68,8 +68,7 @@ class _Item:
 
 def _item(number: int, data: Any) -> _Item | Reject:
     if not isinstance(data, dict):
-        got = type(data).__name__
-        return Reject.of(number, f"expected a JSON object, got {got}", orjson.dumps(data))
+        return not_an_object(number, data)
     try:
         item_id = _field(data, "id", to_int)
         parent = _field(data, "parent", to_int)

@@ -37,7 +37,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from comment_etl.formats.fields import hint_to_utc, iso_to_utc, to_int, to_str
-from comment_etl.formats.jsonio import read_json
+from comment_etl.formats.jsonio import not_an_object, read_json
 from comment_etl.normalize.html import html_to_text
 from comment_etl.records import Comment, Content, Record, Reject, SourceFile
 
@@ -78,12 +78,7 @@ class _Reader:
                 yield from self.value(element, f"{path}[{i}]")
             return
         if not isinstance(value, dict):
-            got = type(value).__name__
-            yield Reject.of(
-                self.number(),
-                f"{path or 'record'}: expected a JSON object, got {got}",
-                orjson.dumps(value),
-            )
+            yield not_an_object(self.number(), value, f"{path or 'record'}: ")
             return
         kind = value.get("kind")
         dot = f"{path}." if path else ""
