@@ -52,8 +52,8 @@ MIN_ABS_WEIGHT = 0.05
 NORMALIZED_SQL = r"trim(regexp_replace(lower(t), '[^\pL\pN]+', ' ', 'g'))"
 
 
-def terms_of(texts: Sequence[str]) -> list[list[str]]:
-    """Distinct unigrams and bigrams of each text, as int_comment_spam_signals computes them."""
+def normalized_texts(texts: Sequence[str]) -> list[str]:
+    """Each text as comment_normalized_text leaves it (computed by DuckDB, like in dbt)."""
     con = duckdb.connect()
     try:
         con.execute("create table texts (i integer, t varchar)")
@@ -61,8 +61,13 @@ def terms_of(texts: Sequence[str]) -> list[list[str]]:
         rows = con.execute(f"select i, {NORMALIZED_SQL} from texts order by i").fetchall()
     finally:
         con.close()
+    return [normalized or "" for _, normalized in rows]
+
+
+def terms_of(texts: Sequence[str]) -> list[list[str]]:
+    """Distinct unigrams and bigrams of each text, as int_comment_spam_signals computes them."""
     result = []
-    for _, normalized in rows:
+    for normalized in normalized_texts(texts):
         words = normalized.split(" ") if normalized else []
         bigrams = [f"{a} {b}" for a, b in itertools.pairwise(words)]
         result.append(sorted(set(words) | set(bigrams)))
