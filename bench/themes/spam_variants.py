@@ -18,7 +18,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import run
 import spam_model
@@ -34,15 +33,13 @@ def rules_scores(work: Path) -> dict[tuple[str, str], tuple[int, str]]:
     """(video, comment id) -> (rules' spam score, comment text) after a rules-only build."""
     warehouse, _ = run.build_warehouse(work)
     run.dbt_build(warehouse, work / "dbt-rules", variables=run.RULES_ONLY, select="+fct_comments")
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        rows = con.execute(
-            "select content_id, comment_id, spam_score, comment_text from marts.fct_comments "
-            "where platform = 'csv'"
-        ).fetchall()
-    finally:
-        con.close()
-    return {(r[0], r[1]): (r[2], r[3] or "") for r in rows}
+    return {
+        (content_id, comment_id): (score, text or "")
+        for (platform, content_id, comment_id), (_, score, _, text) in run.read_flags(
+            warehouse
+        ).items()
+        if platform == "csv"
+    }
 
 
 def videos(scores: dict) -> dict[str, list[tuple[str, int, int]]]:
