@@ -164,7 +164,7 @@ def test_other_layouts_load_with_and_without_the_mapping(runs) -> None:
 
     scraped = query(
         runs["day1"],
-        "select author_name, published_at, json_extract_string(raw, '$.published_raw') "
+        "select author_name, published_at, json_extract_string(raw, '$.published') "
         "from staging.comments where source_file = 'scraper_comments.csv' "
         "order by position",
     )

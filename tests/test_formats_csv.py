@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from comment_etl.formats import csv_export
+from comment_etl.formats import csv_export, csvio
 from comment_etl.formats.base import FileUnreadable
 from comment_etl.records import Content, Reject, SourceFile
 from tests.format_helpers import comments, read_records
@@ -75,7 +75,23 @@ def test_uci_youtube_spam_collection_layout(tmp_path: Path, kind: str) -> None:
         datetime(2013, 11, 9, 12, 26, 40, tzinfo=UTC),  # epoch seconds
     ]
     assert got[0].author_name == "Julius NM"
-    assert [json.loads(c.raw or "") for c in got[:2]] == [{"CLASS": "1"}, {"CLASS": "1"}]
+    # raw: the whole row as read, header -> cell (quoted CRLF and U+FEFF as in the file)
+    assert [json.loads(c.raw or "") for c in got[:2]] == [
+        {
+            "COMMENT_ID": "LZQPQhLyRh80UYxNuaDWhIGQYNQ96IuCg-AYWqNPjpU",
+            "AUTHOR": "Julius NM",
+            "DATE": "2013-11-07T06:20:48",
+            "CONTENT": "Huh, anyway check out this you[tube] channel: kobyoshi02",
+            "CLASS": "1",
+        },
+        {
+            "COMMENT_ID": "LZQPQhLyRh_C2cTtd9MvFRJedxydaVW-2sNg5Diuo4A",
+            "AUTHOR": "adam riyati",
+            "DATE": "2014-01-19 00:25:05",
+            "CONTENT": 'He said "subscribe"\r\nand I did\ufeff',
+            "CLASS": "1",
+        },
+    ]
 
 
 def test_configured_mapping_semicolons_and_content_column() -> None:
@@ -98,7 +114,24 @@ def test_configured_mapping_semicolons_and_content_column() -> None:
         datetime(2024, 5, 1, 10, 5, tzinfo=UTC),
         datetime(2024, 5, 1, 11, 30, tzinfo=UTC),  # DD.MM.YYYY HH:MM
     ]
-    assert json.loads(got[0].raw or "") == {"Channel": "@anas"}
+    assert json.loads(got[1].raw or "") == {
+        "MsgId": "m-002",
+        "Sender": "Ben",
+        "Sent": "2024-05-01T10:05:00Z",
+        "Message": "Semi;colons; inside",
+        "Video": "vid_A",
+        "Likes": "",
+        "Channel": "@bens",
+    }
+
+
+def test_column_names_keep_the_header_and_name_empty_or_repeated_columns() -> None:
+    assert csvio.column_names(["id", "", "text", "id"]) == [
+        "id",
+        "column_2",
+        "text",
+        "column_4",
+    ]
 
 
 def test_without_the_mapping_the_file_fails_naming_the_missing_column() -> None:
@@ -166,3 +199,25 @@ def test_sniff_rejects_prose_with_commas() -> None:
     source = SourceFile(path="page.txt", name="page.txt")
     assert not csv_export.sniff("Mars, at last: the landing, explained\n\nSome text\n", source)
     assert not csv_export.sniff('{"id": 1, "text": "x"}\n', source)
+
+
+def test_html_cells_become_text_and_raw_keeps_them(tmp_path: Path) -> None:
+    path = tmp_path / "Youtube03-LMFAO.csv"
+    path.write_text(
+        "COMMENT_ID,AUTHOR,DATE,CONTENT,CLASS\n"
+        'a1,Corey,,"<a href=""http://www.youtube.com/watch?v=KQ6&amp;t=2m19s"">2:19</a> best",0\n'
+        "a2,Jason,,I always end up coming back to this song<br />,0\n"
+        "a3,Dana,,I <3 this & AT&T <grin>,0\n",
+        encoding="utf-8",
+    )
+    _, records = read_records(path)
+    got = comments(records)
+
+    assert [c.text for c in got] == [
+        "2:19 best",
+        "I always end up coming back to this song",
+        "I <3 this & AT&T <grin>",  # no HTML in it: as written
+    ]
+    assert json.loads(got[0].raw or "")["CONTENT"] == (
+        '<a href="http://www.youtube.com/watch?v=KQ6&amp;t=2m19s">2:19</a> best'
+    )

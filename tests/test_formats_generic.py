@@ -118,11 +118,15 @@ def test_scraper_csv_without_ids_resolves_relative_times_against_the_file_mtime(
         datetime(2025, 11, 18, 8, 0, tzinfo=UTC),  # vor 2 Tagen
         datetime(2025, 11, 18, 8, 0, tzinfo=UTC),  # 2 days ago
     ]
+    # raw: the row as read, so the original time string too
     assert raw(found[1]) == {
-        "published_raw": "3 years ago (edited)",
-        "edited": True,
-        "relative_to": MTIME.isoformat(),
+        "video_id": "4czjS9h4Fpg",
+        "author": "Tom H.",
+        "published": "3 years ago (edited)",
+        "text": "Watched it live, still the best 7 minutes of my life",
+        "likes": "1.2K",
     }
+    assert [c.retrieved_at for c in found] == [None] * 4  # so the base was the file's mtime
     assert [c.like_count for c in found] == [12, 1200, 0, 3]
     assert {(c.platform, c.content_id) for c in found} == {("youtube", "4czjS9h4Fpg")}
     # the same author posting the same text twice: two comments, two ids
@@ -207,6 +211,16 @@ def test_json_document_with_nested_replies(tmp_path: Path) -> None:
     assert (found[0].author_name, found[0].author_id) == ("Ana", "u1")
     assert found[0].published_at == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
     assert found[1].like_count == 1500
+    # raw: each record's own object; the reply is not repeated inside its parent's
+    assert [raw(c) for c in found] == [
+        {
+            "commentId": "c1",
+            "content": "top",
+            "user": {"name": "Ana", "id": "u1"},
+            "createdAt": "2024-05-01T10:00:00Z",
+        },
+        {"commentId": "c2", "content": "reply", "likes": "1.5K"},
+    ]
     rejects = [r for r in records if isinstance(r, Reject)]
     assert [(r.record_number, r.reason) for r in rejects] == [
         (2, "record without text (no text field, or it is empty)")

@@ -66,7 +66,10 @@ def test_story_bundle(tmp_path: Path, kind: str) -> None:
     assert got[0].published_at == datetime(2007, 4, 5, 23, 47, tzinfo=UTC)
     deleted = got[2]
     assert (deleted.is_deleted, deleted.text, deleted.author_name) == (True, None, None)
-    assert json.loads(deleted.raw or "") == {"parent": 8863, "deleted": True}
+    bundle = json.loads((FIXTURES / "thread_8863.json").read_text(encoding="utf-8"))
+    item = next(c for c in bundle["comments"] if c["id"] == int(deleted.comment_id))
+    assert item["deleted"] is True
+    assert json.loads(deleted.raw or "") == item  # the whole original item
     dead = got[3]
     assert (dead.is_deleted, dead.text, dead.author_name) == (True, "[flagged]", "cheapdeals")
 
@@ -100,7 +103,8 @@ def test_json_lines_without_the_story() -> None:
         ("2922429", "2921506", "2921983", 4),
         ("3000001", "2999999", None, 6),
     ]
-    assert json.loads(got[0].raw or "") == {"parent": 2921506}
+    first = (FIXTURES / "items.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    assert json.loads(got[0].raw or "") == json.loads(first)
     assert got[0].text == (
         "Aw shucks, guys ... you make me blush with your compliments.\n\n"
         "Tell you what, Ill make a deal: I'll keep writing if you keep reading. K?"

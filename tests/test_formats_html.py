@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from comment_etl.normalize.html import html_to_text
+from comment_etl.normalize.html import html_to_text, plain_text
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,26 @@ def test_html_to_text_keeps_link_addresses_when_asked(html: str, text: str) -> N
 def test_strings_without_markup_are_returned_as_they_are() -> None:
     text = "  spaces\tand\nnewlines stay  "
     assert html_to_text(text) is text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # HTML (a CSV export of YouTube's textDisplay): turned into text
+        (
+            "I always end up coming back to this song<br />",
+            "I always end up coming back to this song",
+        ),
+        (
+            '<a href="http://www.youtube.com/watch?v=KQ6zr6kCPj8&amp;t=2m19s">2:19</a> best part',
+            "2:19 best part",
+        ),
+        ("It&#39;s great &gt;.&lt;", "It's great >.<"),
+        ("It&#39;s <b>bold</b> <grin>", "It's bold <grin>"),  # <grin> is no tag: kept
+        # no HTML: kept exactly as written, entities-looking text included
+        ("AT&T &nothing & <3 <grin> a < b > c", "AT&T &nothing & <3 <grin> a < b > c"),
+        ("Tom&Jerry  spaced\r\n", "Tom&Jerry  spaced\r\n"),
+    ],
+)
+def test_plain_text_only_converts_text_that_holds_html(text: str, expected: str) -> None:
+    assert plain_text(text) == expected

@@ -79,13 +79,11 @@ def test_single_page_with_embedded_replies(tmp_path: Path, kind: str) -> None:
     assert got[3].published_at == datetime(2023, 12, 31, 23, 59, 59, 500000, tzinfo=UTC)
     assert [c.retrieved_at for c in got] == [None] * 5
     assert [c.position for c in got] == [1, 2, 3, 4, 5]
-    assert json.loads(got[0].raw or "") == {
-        "authorChannelUrl": "http://www.youtube.com/@zoofan88",
-        "viewerRating": "none",
-        "canRate": True,
-        "canReply": True,
-        "isPublic": True,
-    }
+    # raw: the thread as read, without its replies (each reply is a row with its own resource)
+    page = json.loads((FIXTURES / "page.json").read_text(encoding="utf-8"))
+    thread = page["items"][0]
+    assert json.loads(got[0].raw or "") == {k: v for k, v in thread.items() if k != "replies"}
+    assert json.loads(got[1].raw or "") == thread["replies"]["comments"][0]
 
 
 def test_json_lines_of_pages_with_a_broken_line_and_a_reply_page() -> None:

@@ -14,6 +14,7 @@ from comment_etl.normalize.language import (
     Guess,
     build_detector,
     clean_for_detection,
+    combine_guess,
     get_detector,
     iso639_1,
 )
@@ -111,6 +112,22 @@ def test_combined_does_not_take_lingua_labels_for_slang() -> None:
     """lingua alone calls "hahaha" Dutch; fastText does not have Dutch among its candidates."""
     assert _build("lingua").detect_batch(["hahaha"])[0].language == "nl"
     assert _build("combined").detect_batch(["hahaha"]) == [Guess(UNDETERMINED, 0.0)]
+
+
+@pytest.mark.parametrize(
+    ("candidates", "other", "expected"),
+    [
+        ([("en", 0.9), ("de", 0.05)], "de", ("en", 0.9)),  # sure: lingua is not asked
+        ([("de", 0.4), ("nl", 0.3)], "nl", ("nl", 0.5)),  # agreement: mean of 0.3 and 0.7
+        ([("de", 0.4), ("nl", 0.3)], "tl", ("de", 0.4)),  # lingua's guess is no candidate
+        ([("de", 0.1), ("nl", 0.05)], "tl", (UNDETERMINED, 0.0)),  # and fastText too unsure
+        ([], "en", (UNDETERMINED, 0.0)),  # no letters, no candidates
+    ],
+)
+def test_combine_guess_is_the_combined_rule(candidates, other, expected) -> None:
+    assert combine_guess(candidates, other, 0.7, fallback_below=0.7, min_confidence=0.3) == (
+        pytest.approx(expected)
+    )
 
 
 def test_threshold_makes_low_confidence_undetermined() -> None:

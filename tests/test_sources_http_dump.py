@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from comment_etl.sources.http_dump import download_dump, media_type_allowed, safe_name
+from comment_etl.sources.http_dump import download_dumps, media_type_allowed, safe_name
 from comment_etl.sources.retry import RetryPolicy
 
 #: ~190 KB of Reddit-style JSON lines (several read chunks, distinct bytes everywhere).
@@ -141,13 +141,14 @@ def sleeps() -> list[float]:
 def fetch(
     http: FileServer, path: str, landing: Path, sleeps: list[float], attempts: int = 3, **kwargs
 ):
-    return download_dump(
-        http.url(path),
+    (result,) = download_dumps(
+        [http.url(path)],
         landing,
         retry=RetryPolicy(attempts=attempts, base_delay=1.0, sleep=sleeps.append),
         timeout=5.0,
         **kwargs,
     )
+    return result
 
 
 def dumps_in(landing: Path) -> list[str]:
@@ -351,7 +352,7 @@ def test_signed_url_credentials_are_not_logged(http, landing, sleeps, caplog):
 
 
 def test_non_http_url_is_refused(landing):
-    result = download_dump("file:///etc/passwd", landing)
+    (result,) = download_dumps(["file:///etc/passwd"], landing)
     assert (result.status, result.message) == ("failed", "not an http(s) URL")
 
 

@@ -28,6 +28,7 @@ from comment_etl.normalize.language import (
     FastTextDetector,
     build_detector,
     clean_for_detection,
+    combine_guess,
     letter_count,
 )
 
@@ -103,20 +104,27 @@ def _labels(raw: list, threshold: float) -> list[str]:
 
 
 def _combine(by_name: dict, label: str, below: float, agree: bool) -> list[str]:
-    """combined's answer from the raw fasttext and lingua guesses (see the report's note)."""
+    """Labels from the raw fasttext and lingua guesses (see the report's note): with `agree`,
+    the production rule (`combine_guess`, what `combined` does); without, the alternative it
+    was chosen over: lingua's label whenever lingua clears its own threshold."""
     ft_t = _threshold("fasttext")
     li_t = _threshold("lingua")
     out = []
     for top3, (li, li_conf) in zip(
         by_name["fasttext"][f"{label}_top3"], by_name["lingua"][label], strict=True
     ):
-        best, best_conf = top3[0] if top3 else ("und", 0.0)
-        if best_conf >= below:
-            out.append(best)
-        elif (li in dict(top3)) if agree else (li_conf >= li_t and li_conf > 0):
+        candidates = [tuple(candidate) for candidate in top3]
+        if agree:
+            guess, _ = combine_guess(
+                candidates, li, li_conf, fallback_below=below, min_confidence=ft_t
+            )
+            out.append(guess)
+            continue
+        best, best_conf = candidates[0] if candidates else ("und", 0.0)
+        if best_conf < below and li_conf >= li_t and li_conf > 0:
             out.append(li)
         else:
-            out.append(best if best_conf >= ft_t else "und")
+            out.append(best if best_conf >= below or best_conf >= ft_t else "und")
     return out
 
 

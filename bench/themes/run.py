@@ -852,6 +852,10 @@ def render(
             *[f"| {name} | {elapsed:.1f} |" for name, elapsed in speed],
             "",
         ]
+        timed = dict(speed)
+        if {"rules only", "rules + classifier"} <= timed.keys():
+            extra = timed["rules + classifier"] - timed["rules only"]
+            out += [f"Scoring {SPEED_ROWS:,} comments with the classifier: {extra:+.1f} s.", ""]
     return "\n".join(out)
 
 

@@ -11,11 +11,11 @@ A comment's log-odds are the bias plus the weights of its distinct terms; the si
 ``classifier`` fires from a probability of ``spam_classifier_min_probability`` on, and its
 evidence names the terms that weighed most.
 
-Tokens are computed by DuckDB with the very expression the dbt project uses
-(``comment_normalized_text`` in ``dbt/macros/comment_text.sql``: HTML tags and the common
-entities removed, lower case, every run of non-letters/non-digits one space), so training and
-scoring see the same terms. Terms seen in fewer than ``MIN_DF`` comments are dropped, and so
-are terms lighter than ``MIN_ABS_WEIGHT``: the seed stays small (a few hundred rows).
+The UCI files are read by the pipeline's own CSV reader and text normalization (HTML to text,
+``normalize.text``), and tokens are computed by DuckDB with the expression the dbt project uses
+(``comment_normalized_text`` in ``dbt/macros/comment_text.sql``: lower case, every run of
+non-letters/non-digits one space), so training and scoring see the same terms. Terms seen in
+fewer than ``MIN_DF`` comments are dropped, and so are terms lighter than ``MIN_ABS_WEIGHT``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import duckdb
+import orjson
+import pyarrow as pa
+
+from comment_etl.formats import csv_export
+from comment_etl.formats.base import open_decompressed
+from comment_etl.normalize.text import normalize_text
+from comment_etl.records import Comment, SourceFile
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -41,22 +48,12 @@ DECIMALS = 3
 #: Terms lighter than this are left out of the seed (they barely move a score).
 MIN_ABS_WEIGHT = 0.05
 
-#: The dbt macros comment_plain_text + comment_normalized_text, as one DuckDB expression on `t`.
-NORMALIZED_SQL = r"""
-trim(regexp_replace(lower(
-    case
-        when t like '%<%' or t like '%&%'
-            then replace(replace(replace(replace(replace(replace(
-                regexp_replace(t, '<[^>]*>', ' ', 'g'),
-                '&quot;', '"'), '&#39;', ''''), '&lt;', '<'), '&gt;', '>'), '&nbsp;', ' '),
-                '&amp;', '&')
-        else t
-    end), '[^\pL\pN]+', ' ', 'g'))
-"""
+#: The dbt macro comment_normalized_text as a DuckDB expression on `t`.
+NORMALIZED_SQL = r"trim(regexp_replace(lower(t), '[^\pL\pN]+', ' ', 'g'))"
 
 
-def terms_of(texts: Sequence[str]) -> list[list[str]]:
-    """Distinct unigrams and bigrams of each text, as int_comment_spam_signals computes them."""
+def normalized_texts(texts: Sequence[str]) -> list[str]:
+    """Each text as comment_normalized_text leaves it (computed by DuckDB, like in dbt)."""
     con = duckdb.connect()
     try:
         con.execute("create table texts (i integer, t varchar)")
@@ -64,8 +61,13 @@ def terms_of(texts: Sequence[str]) -> list[list[str]]:
         rows = con.execute(f"select i, {NORMALIZED_SQL} from texts order by i").fetchall()
     finally:
         con.close()
+    return [normalized or "" for _, normalized in rows]
+
+
+def terms_of(texts: Sequence[str]) -> list[list[str]]:
+    """Distinct unigrams and bigrams of each text, as int_comment_spam_signals computes them."""
     result = []
-    for _, normalized in rows:
+    for normalized in normalized_texts(texts):
         words = normalized.split(" ") if normalized else []
         bigrams = [f"{a} {b}" for a, b in itertools.pairwise(words)]
         result.append(sorted(set(words) | set(bigrams)))
@@ -73,17 +75,20 @@ def terms_of(texts: Sequence[str]) -> list[list[str]]:
 
 
 def read_uci(paths: Iterable[Path]) -> tuple[list[str], list[int]]:
-    """(texts, labels) of UCI files (CLASS or `label` column, 1 = spam)."""
+    """(texts, labels) of UCI files (CLASS or `label` column, 1 = spam), each text as
+    `staging.comments.text` holds it: the pipeline's CSV reader, then its normalization."""
     texts: list[str] = []
     labels: list[int] = []
     for path in paths:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            column = "CLASS" if "CLASS" in (reader.fieldnames or []) else "label"
-            for row in reader:
-                texts.append(row["CONTENT"])
-                labels.append(int(row[column].strip() == "1"))
-    return texts, labels
+        source = SourceFile(path=str(path), name=path.name)
+        with open_decompressed(path) as stream:
+            for record in csv_export.read(stream, source):
+                if isinstance(record, Comment):
+                    row = orjson.loads(record.raw or "{}")  # the whole row as read
+                    texts.append(record.text or "")
+                    labels.append(int(row.get("CLASS", row.get("label", "")).strip() == "1"))
+    normalized = normalize_text(pa.array(texts, pa.string())).to_pylist()
+    return [text or "" for text in normalized], labels
 
 
 def train(texts: Sequence[str], labels: Sequence[int]) -> list[tuple[str, float]]:

@@ -4,21 +4,12 @@
     constant regex once per query, a regex coming from a join once per row.
 
     A pattern listed for several languages of one signal is kept once, with its highest weight.
-    Unit tests override this macro with a handful of rows (overrides: macros:).
-
-    Under dbt, `execute` is true or false. Anything else means a renderer without dbt's context
-    (sqlfluff's jinja templater, which has no run_query): a small fixed sample is returned so
-    that the models render for the linter.
+    Unit tests override this macro with a handful of rows (overrides: macros:); the SQL linter
+    uses a stand-in defined in .sqlfluff.
 #}
 {% macro spam_signals() %}
-    {%- if execute is sameas false -%}
+    {%- if not execute -%}
         {{ return([]) }}
-    {%- elif execute is not sameas true -%}
-        {{ return([
-            {'signal': 'link', 'pattern': 'https?://[^\\s]+', 'weight': 3},
-            {'signal': 'subscribe_begging', 'pattern': 'sub ?4 ?sub', 'weight': 3},
-            {'signal': 'subscribe_begging', 'pattern': 'subscrib\\p{Latin}*', 'weight': 1}
-        ]) }}
     {%- endif -%}
     {%- set query -%}
         select signal, pattern, max(weight) as weight
@@ -85,15 +76,15 @@
 
 
 {#
-    spam_match_text(column): what the spam patterns run on. Plain text (comment_plain_text),
-    lower case, and every link to a YouTube video rewritten to the word `youtube-video-link`:
+    spam_match_text(column): what the spam patterns run on. The text (plain: HTML is turned
+    into text when the dumps are read), lower case, and every link to a YouTube video rewritten to the word `youtube-video-link`:
     sharing a video is common in normal comments, so the seed can weigh it lower (signal
     video_link) than any other link (signal link), which RE2 alone, without lookahead, could
     not tell apart.
 #}
 {% macro spam_match_text(column) -%}
     regexp_replace(
-        lower({{ comment_plain_text(column) }}),
+        lower({{ column }}),
         '(?:https?://)?(?:www\.|m\.)?(?:youtube\.com/watch\?v=|youtu\.be/)[a-z0-9_-]+[^\s]*',
         ' youtube-video-link ',
         'g'

@@ -7,7 +7,7 @@
 -- * a time followed by am/pm or "Uhr" is a clock time, not a moment ("at 12:30 pm");
 -- * a time glued to more digits or colons ("3:405", "1:02:45:10") is no moment;
 -- * other clock times ("see you at 12:30"), scores and verses ("John 3:16") still count.
--- Timestamps YouTube renders as links keep their text (comment_plain_text strips the tag).
+-- Timestamps YouTube renders as links keep their text (the readers turn HTML into text).
 
 with
 
@@ -17,7 +17,7 @@ comments as (
         platform,
         content_id,
         comment_id,
-        lower({{ comment_plain_text('comment_text') }}) as plain_text
+        lower(comment_text) as plain_text
 
     from {{ ref('int_comments__latest') }}
     where comment_text like '%:%'

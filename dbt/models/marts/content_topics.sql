@@ -29,7 +29,7 @@ comments as (
         comment_id,
         language,
         regexp_replace(
-            lower({{ comment_plain_text('comment_text') }}),
+            lower(comment_text),
             'https?://[^\s]+|www\.[^\s]+',
             ' ',
             'g'

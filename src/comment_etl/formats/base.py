@@ -261,6 +261,14 @@ def detect_format(
     raise UnknownFormat(f"unknown format: none of the readers matched (tried {tried})")
 
 
+def too_large(size: int, limit: int) -> str:
+    """The reject reason of a record over the record size limit."""
+    return (
+        f"record too large: {size} bytes, over the limit of {limit} bytes "
+        "(COMMENTS_MAX_RECORD_BYTES); not loaded"
+    )
+
+
 class OversizedLine(bytes):
     """The start of a line longer than the record limit; `size` is its full length in bytes.
 
@@ -279,10 +287,7 @@ class OversizedLine(bytes):
 
     @property
     def reason(self) -> str:
-        return (
-            f"record too large: {self.size} bytes, over the limit of {self.limit} bytes "
-            "(COMMENTS_MAX_RECORD_BYTES); not loaded"
-        )
+        return too_large(self.size, self.limit)
 
 
 #: How much of an oversized line is kept for the reject's excerpt.

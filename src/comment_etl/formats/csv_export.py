@@ -6,19 +6,23 @@ spaces and dashes read as ``_``), overridden per field by the ``csv_mapping`` hi
 of field -> column name such as ``{"text": "Message", "comment_id": "MsgId"}``. The hint is one
 setting for every CSV file, so a mapped column a file does not have falls back to the defaults.
 A header without a text or a comment id column fails the file (`FileUnreadable`), since no row
-could be used. Columns not mapped to a field are kept per row in ``raw`` as a JSON object.
+could be used. ``raw`` keeps the whole row as read, a JSON object of header -> cell (see
+`csvio.row_object`), so the original record is recoverable.
 
 * ``content_id``: a mapped/known column (``video_id``, ``content_id``), else the ``content_id``
   hint, else the file name stem (UCI ``Youtube01-Psy.csv`` -> ``Youtube01-Psy``); one `Content`
   per (platform, content id) seen.
 * ``platform``: a mapped column, else the ``platform`` hint, else ``csv``.
 * Dates: ISO 8601 with or without ``T``/``Z``/fraction/offset, epoch seconds, ``DD.MM.YYYY``.
+* Text: a cell holding HTML (an export of the YouTube API's ``textDisplay``: ``<br />``,
+  ``&#39;``, links) becomes plain text (`normalize.html.plain_text`); any other is kept as
+  written. ``raw`` keeps the cell as read.
 * Record number: the line where the row starts (the header is line 1; quoted newlines make rows
   span lines). A short row, an empty id or text, or a bad date/count rejects that row only.
 
-The file is streamed: lines are decoded one by one as UTF-8 (a row with invalid UTF-8 or NUL
-bytes is rejected, not the file) and fed to the `csv` module, which handles quoting, doubled
-quotes, quoted newlines and CRLF.
+The file is streamed by `formats.csvio` (shared with `generic`): a row with invalid UTF-8 or
+NUL bytes, or longer than the record limit (``COMMENTS_MAX_RECORD_BYTES``), is rejected, not
+the file; quoting, doubled quotes, quoted newlines and CRLF are the `csv` module's.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ from typing import Any, BinaryIO
 import orjson
 
 from comment_etl.formats.base import FileUnreadable
+from comment_etl.formats.csvio import column_names, delimiter, excerpt, read_rows, row_object
 from comment_etl.formats.fields import display_count, hint_to_utc, to_utc
+from comment_etl.normalize.html import plain_text
 from comment_etl.records import Comment, Content, Record, Reject, SourceFile
 
 NAME = "csv_export"
@@ -87,18 +93,11 @@ FIELD_ALIASES = {
 REQUIRED = ("comment_id", "text")
 #: Header names a sniff accepts as CSV without a .csv name (at least two must be present).
 _KNOWN = frozenset(name for names in DEFAULT_COLUMNS.values() for name in names)
-_DELIMITERS = (",", ";", "\t")
 _NORMALIZE = re.compile(r"[\s\-]+")
-_BOM = b"\xef\xbb\xbf"
-_MAX_FIELD = 2**31 - 1
 
 
 def _norm(name: str) -> str:
     return _NORMALIZE.sub("_", name.strip().lower())
-
-
-def _delimiter(line: str) -> str:
-    return max(_DELIMITERS, key=line.count) if any(d in line for d in _DELIMITERS) else ","
 
 
 def sniff(head: str, source: SourceFile) -> bool:
@@ -106,7 +105,7 @@ def sniff(head: str, source: SourceFile) -> bool:
     if not first.strip() or first.lstrip()[:1] in ("{", "["):
         return False
     try:
-        cells = next(csv.reader([first], delimiter=_delimiter(first)))
+        cells = next(csv.reader([first], delimiter=delimiter(first)))
     except (csv.Error, StopIteration):
         return False
     if len(cells) < 2 or any(len(cell) > 100 for cell in cells):
@@ -178,57 +177,13 @@ def resolve_columns(header: list[str], mapping: dict[str, str]) -> dict[str, int
     return columns
 
 
-class _Lines:
-    """Physical lines decoded as UTF-8 one by one; what was wrong with a line is noted in
-    `problems` (line number -> reason) and the line is passed on repaired, so the csv module
-    keeps its place and only the row holding it is rejected."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-        self.number = 0
-        self.problems: dict[int, str] = {}
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        raw = self.stream.readline()
-        if not raw:
-            raise StopIteration
-        self.number += 1
-        if self.number == 1 and raw.startswith(_BOM):
-            raw = raw[len(_BOM) :]
-        nul = raw.find(b"\x00")
-        if nul >= 0:
-            self.problems[self.number] = f"NUL byte at byte {nul}"
-            raw = raw.replace(b"\x00", b"")
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self.problems.setdefault(self.number, f"invalid UTF-8 at byte {exc.start}")
-            return raw.decode("utf-8", errors="replace")
-
-    def problem(self, first: int, last: int) -> str | None:
-        """The first problem noted on lines first..last (and forget those lines)."""
-        found = None
-        for number in range(first, last + 1):
-            reason = self.problems.pop(number, None)
-            if reason and found is None:
-                found = reason if number == first else f"{reason} (line {number})"
-        return found
-
-
-def _excerpt(row: list[str]) -> str:
-    return ",".join(row)
-
-
 @dataclass(slots=True)
 class _Layout:
     """What every row of one file shares: its header, field columns and defaults."""
 
     header: list[str]
     columns: dict[str, int]
-    extra: list[tuple[int, str]]
+    names: list[str]
     platform: str
     content_id: str
     retrieved_at: datetime | None
@@ -251,23 +206,23 @@ class _Layout:
         for field, value in (("comment_id", comment_id), ("text", text)):
             if value is None:
                 reason = f"row without {field} (column {self.column(field)!r} is empty)"
-                return Reject.of(number, reason, _excerpt(row))
+                return Reject.of(number, reason, excerpt(row))
+        assert comment_id is not None and text is not None  # checked just above
         values: dict[str, Any] = {}
         for field, convert in _CONVERTED:
             try:
                 values[field] = convert(self.cell(row, field, strip=True))
             except (TypeError, ValueError, OverflowError, OSError) as exc:
                 reason = f"bad {field} in column {self.column(field)!r}: {exc}"
-                return Reject.of(number, reason, _excerpt(row))
-        raw = {name: row[i] for i, name in self.extra if i < len(row)}
+                return Reject.of(number, reason, excerpt(row))
         return Comment(
             platform=self.cell(row, "platform", strip=True) or self.platform,
             content_id=self.cell(row, "content_id", strip=True) or self.content_id,
-            comment_id=comment_id,  # type: ignore[arg-type]
+            comment_id=comment_id,
             parent_comment_id=self.cell(row, "parent_comment_id", strip=True),
             author_name=self.cell(row, "author_name"),
             author_id=self.cell(row, "author_id", strip=True),
-            text=text,
+            text=plain_text(text),  # an export of YouTube's textDisplay is HTML
             published_at=values["published_at"],
             updated_at=values["updated_at"],
             retrieved_at=values["retrieved_at"] or self.retrieved_at,
@@ -275,7 +230,7 @@ class _Layout:
             reply_count=values["reply_count"],
             position=position,
             record_number=number,
-            raw=orjson.dumps(raw).decode() if raw else None,
+            raw=row_object(self.names, row),
         )
 
 
@@ -288,60 +243,24 @@ _CONVERTED = (
 )
 
 
-def _chain_first(first: str, rest: _Lines) -> Iterator[str]:
-    yield first
-    yield from rest
-
-
 def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
-    # The default limit (128 KiB per field) would fail a long comment; this is process-wide.
-    csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
     mapping = _mapping_hint(source)
-    lines = _Lines(stream)
-    try:
-        first = next(lines)
-    except StopIteration:
-        raise FileUnreadable("empty CSV file") from None
-    if lines.problems:
-        raise FileUnreadable(f"CSV header: {lines.problem(1, 1)}")
-    reader = csv.reader(_chain_first(first, lines), delimiter=_delimiter(first))
-    header = next(reader)
-    columns = resolve_columns(header, mapping)
+    data = read_rows(stream)
+    header = data.header
     layout = _Layout(
         header=header,
-        columns=columns,
-        extra=[
-            (i, name or f"column_{i + 1}")
-            for i, name in enumerate(header)
-            if i not in columns.values()
-        ],
+        columns=resolve_columns(header, mapping),
+        names=column_names(header),
         platform=source.hints.get("platform") or DEFAULT_PLATFORM,
         content_id=source.hints.get("content_id") or source.stem,
         retrieved_at=hint_to_utc(source.hints, "retrieved_at"),
     )
-
     contents: set[tuple[str, str]] = set()
     position = 0
-    while True:
-        start = lines.number + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            lines.problem(start, lines.number)
-            yield Reject.of(start, f"CSV error: {exc}")
-            continue
-        problem = lines.problem(start, lines.number)
-        if not any(cell.strip() for cell in row):
-            continue  # a blank line
+    for start, row in data.rows:
         position += 1
-        if problem:
-            yield Reject.of(start, problem, _excerpt(row))
-            continue
-        if len(row) < len(header) or any(cell.strip() for cell in row[len(header) :]):
-            reason = f"row has {len(row)} fields, the header has {len(header)}"
-            yield Reject.of(start, reason, _excerpt(row))
+        if isinstance(row, Reject):
+            yield row
             continue
         record = layout.comment(row, start, position)
         if isinstance(record, Comment):

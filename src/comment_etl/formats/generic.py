@@ -31,9 +31,14 @@ author given as an object gives its ``name`` / ``id``. Values the dump does not 
   dump's scrape time: a scrape-time field of the record (``scraped_at``, ``retrieved_at``,
   ``crawled_at`` ...), else the mapping's ``scraped_at``, else the ``retrieved_at`` hint, else
   the file's modification time (the documented fallback). The time is then only as precise as
-  the text ("3 years ago" is a year, not a day). The original string is kept in ``raw``
-  (``published_raw``, ``edited``, and ``relative_to``: the base used); a time that cannot be
-  read leaves ``published_at`` NULL.
+  the text ("3 years ago" is a year, not a day); the base is the comment's ``retrieved_at``,
+  or when that is NULL the file's modification time (``source_modified_at``). The original
+  string stays in ``raw``; a time that cannot be read leaves ``published_at`` NULL.
+* ``raw`` is the original record as read (JSON): the record's object (its nested ``replies``
+  list left out: each reply is a row of its own with its own object), or for CSV the row as
+  header -> cell (`csvio.row_object`).
+* Text holding HTML (a crawler that saved YouTube's ``textDisplay``) becomes plain text
+  (`normalize.html.plain_text`); derived ids are computed from the text as the dump has it.
 * Record numbers: line numbers for JSON lines and CSV, 1-based record indexes in a document.
 """
 
@@ -54,9 +59,11 @@ from typing import Any, BinaryIO
 import orjson
 
 from comment_etl.formats.base import FileUnreadable
+from comment_etl.formats.csvio import column_names, delimiter, read_rows
 from comment_etl.formats.fields import display_count, hint_to_utc, to_str, to_utc
-from comment_etl.formats.jsonio import read_json
+from comment_etl.formats.jsonio import not_an_object, read_json
 from comment_etl.formats.mapping import HINT
+from comment_etl.normalize.html import plain_text
 from comment_etl.records import Comment, Content, Record, Reject, SourceFile
 
 NAME = "generic"
@@ -79,7 +86,6 @@ COMMON: dict[str, tuple[str, ...]] = {
     "author_name": ("authorname", "author", "username", "user", "by", "authordisplayname", "name"),
     "author_id": ("authorid", "userid", "authorchannelid"),
     "parent_comment_id": ("parentcommentid", "parentid", "parent", "inreplyto", "replyto"),
-    "is_reply": ("isreply", "reply"),
     "published_at": (
         "publishedat",
         "published",
@@ -166,9 +172,9 @@ def _sniff_csv(head: str, source: SourceFile) -> bool:
     if source.hints.get("csv_mapping"):
         return False
     first = head.split("\n", 1)[0].rstrip("\r")
-    delimiter = _delimiter(first)
+    separator = delimiter(first)
     try:
-        cells = next(csv.reader([first], delimiter=delimiter))
+        cells = next(csv.reader([first], delimiter=separator))
     except (csv.Error, StopIteration):
         return False
     names = {_norm(cell) for cell in cells}
@@ -176,11 +182,6 @@ def _sniff_csv(head: str, source: SourceFile) -> bool:
         return False
     unknown_ids = {n for n in names if n.endswith("id") and n not in _OTHER_IDS}
     return bool(names & _TEXT_NAMES) and not (names & _ID_NAMES) and not unknown_ids
-
-
-def _delimiter(line: str) -> str:
-    found = [d for d in (",", ";", "\t") if d in line]
-    return max(found, key=line.count) if found else ","
 
 
 # ---------------------------------------------------------------- records
@@ -226,29 +227,11 @@ def _document_records(document: Any) -> list[Any]:
 
 
 def _csv_rows(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
-    try:
-        first = text.readline()
-        reader = csv.reader(_chain(first, text), delimiter=_delimiter(first))
-        header = next(reader)
-        line = 1
-        for row in reader:
-            start, line = line + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                reason = f"row has {len(row)} fields, the header has {len(header)}"
-                yield start, Reject.of(start, reason, ",".join(row))
-                continue
-            yield start, dict(zip(header, row, strict=True))
-    except UnicodeDecodeError as exc:
-        raise FileUnreadable(f"CSV is not UTF-8 (byte {exc.start} of a block): {exc}") from exc
-
-
-def _chain(first: str, rest: io.TextIOWrapper) -> Iterator[str]:
-    yield first
-    yield from rest
+    """(line, row as a dict of column name -> cell, or Reject), read by `formats.csvio`."""
+    data = read_rows(stream)
+    names = column_names(data.header)
+    for start, row in data.rows:
+        yield start, row if isinstance(row, Reject) else dict(zip(names, row, strict=True))
 
 
 class _Prefixed(io.RawIOBase):
@@ -325,14 +308,6 @@ def _scalar(value: Any) -> Any:
     return None if isinstance(value, dict | list) else value
 
 
-def _truthy(value: Any) -> bool | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("1", "true", "yes", "y", "t")
-
-
 def content_from_url(url: str) -> tuple[str, str] | None:
     """(platform, id) for a YouTube, Reddit or Hacker News link; None for other URLs."""
     for platform, pattern in (("youtube", _YOUTUBE), ("reddit", _REDDIT), ("hackernews", _HN)):
@@ -374,33 +349,28 @@ class _Times:
             self._mtime = datetime.fromtimestamp(os.stat(self.path).st_mtime, tz=UTC)
         return self._mtime
 
-    def parse(
-        self, value: Any, record_scraped: datetime | None
-    ) -> tuple[datetime | None, dict[str, Any]]:
-        """(UTC time or None, what to keep in raw)."""
+    def parse(self, value: Any, record_scraped: datetime | None) -> datetime | None:
+        """The UTC time of `value`, or None when it cannot be read (the record keeps it)."""
         if value is None or value == "" or isinstance(value, dict | list):
-            return None, {}
+            return None
         if self.time_format not in (None, "relative", "iso", "epoch") and isinstance(value, str):
             try:
                 parsed = datetime.strptime(value.strip(), self.time_format)
             except ValueError:
-                return None, {"published_raw": value}
-            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC), {}
+                return None
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
         if self.time_format != "relative":
             try:
-                return to_utc(value), {}
+                return to_utc(value)
             except (ValueError, OverflowError, OSError):
                 if self.time_format in ("iso", "epoch"):
-                    return None, {"published_raw": value}
+                    return None
         text = str(value)
-        keep: dict[str, Any] = {"published_raw": text}
         match = _EDITED.search(text)
         if match:
-            keep["edited"] = True
             text = text[: match.start()]
         base = self.base(record_scraped)
-        keep["relative_to"] = base.isoformat()
-        return _relative(text.strip(), base.replace(tzinfo=None), tuple(self.languages)), keep
+        return _relative(text.strip(), base.replace(tzinfo=None), tuple(self.languages))
 
 
 @lru_cache(maxsize=4096)
@@ -431,18 +401,16 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
     contents: set[tuple[str, str]] = set()
     head = stream.read(64 * 1024)
     position = 0
-    for number, record in _flatten(_records(stream, head), fields):
+    for number, record, parent_id in _flatten(_records(stream, head), fields):
         if isinstance(record, Reject):
             yield record
             continue
         if not isinstance(record, dict):
-            yield Reject.of(
-                number, f"expected a JSON object, got {type(record).__name__}", orjson.dumps(record)
-            )
+            yield not_an_object(number, record)
             continue
         position += 1
         try:
-            built = _comment(record, number, position, source, fields, times)
+            built = _comment(record, number, position, source, fields, times, parent_id)
         except (TypeError, ValueError, OverflowError) as exc:
             yield Reject.of(number, str(exc), orjson.dumps(record, default=str))
             continue
@@ -451,6 +419,8 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
             key = (comment.platform, comment.content_id, comment.author_name, comment.text or "")
             seen_keys[key] += 1
             comment.comment_id = derived_id(*key, seen_keys[key])
+        if comment.text:  # after the id: derived ids stay those of the dump's text
+            comment.text = plain_text(comment.text)
         natural = (comment.platform, comment.content_id, comment.comment_id)
         if natural in seen_ids:
             yield Reject.of(
@@ -466,18 +436,17 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
         yield comment
 
 
-def _flatten(records: Iterator[tuple[int, Any]], fields: _Fields) -> Iterator[tuple[int, Any]]:
-    """Records, and the records of their nested `replies` lists (parent set to the record)."""
+def _flatten(
+    records: Iterator[tuple[int, Any]], fields: _Fields
+) -> Iterator[tuple[int, Any, str | None]]:
+    """(number, record, id of the record it is nested in): records, and the records of their
+    nested `replies` lists (left as they are: the nesting gives their parent)."""
     for number, record in records:
-        yield number, record
+        yield number, record, None
         if isinstance(record, dict) and isinstance(record.get("replies"), list):
             parent_id = to_str(_scalar(fields.get(record, "comment_id")))
             for reply in record["replies"]:
-                if isinstance(reply, dict):
-                    reply = dict(reply)
-                    if parent_id and not fields.get(reply, "parent_comment_id"):
-                        reply.setdefault("parent_id", parent_id)
-                yield number, reply
+                yield number, reply, parent_id
 
 
 def _comment(
@@ -487,6 +456,7 @@ def _comment(
     source: SourceFile,
     fields: _Fields,
     times: _Times,
+    nested_in: str | None = None,
 ) -> tuple[Comment, Content]:
     text = to_str(_scalar(fields.get(record, "text")))
     if text is None:
@@ -518,16 +488,14 @@ def _comment(
         scraped = to_utc(_scalar(fields.get(record, "scraped_at")))
     except ValueError as exc:
         raise ValueError(f"bad scrape time: {exc}") from None
-    published, raw = times.parse(fields.get(record, "published_at"), scraped)
-    updated, _ = times.parse(fields.get(record, "updated_at"), scraped)
-    parent = to_str(_scalar(fields.get(record, "parent_comment_id")))
-    is_reply = _truthy(_scalar(fields.get(record, "is_reply")))
-    if is_reply is not None:
-        raw["is_reply"] = is_reply
+    published = times.parse(fields.get(record, "published_at"), scraped)
+    updated = times.parse(fields.get(record, "updated_at"), scraped)
+    parent = to_str(_scalar(fields.get(record, "parent_comment_id"))) or nested_in
     comment_key = fields.key(record, "comment_id")  # None: derive one (see read)
-    used = {fields.key(record, f) for f in COMMON} | {comment_key}
-    extra = {k: v for k, v in record.items() if k not in used and k != "replies"}
-    raw.update(extra)
+    # The original record; nested replies are rows of their own, each keeping its own object.
+    raw = record
+    if isinstance(record.get("replies"), list):
+        raw = {key: value for key, value in record.items() if key != "replies"}
     comment = Comment(
         platform=platform,
         content_id=content_id,
@@ -544,7 +512,7 @@ def _comment(
         reply_count=display_count(_scalar(fields.get(record, "reply_count"))),
         position=position,
         record_number=number,
-        raw=orjson.dumps(raw, default=str).decode() if raw else None,
+        raw=orjson.dumps(raw, default=str).decode(),
     )
     title = to_str(_scalar(fields.get(record, "title")))
     content = Content(platform=platform, content_id=content_id, title=title, url=url)

@@ -14,7 +14,7 @@ Conventions:
   the file before reaching a story, it is the topmost id reachable (the first missing parent),
   and a bare `Content` with that id is emitted so every comment has its content;
 * ``parent_comment_id`` is the parent unless the parent is that content (then None: top level).
-  The original ``parent`` is always kept in ``raw``;
+  The original ``parent`` is kept in ``raw``;
 * text is HTML -> plain text, ``<p>`` paragraphs as blank lines, links as ``label (href)``;
 * deleted or dead items are kept with ``is_deleted`` True (deleted ones have no ``by``/``text``);
 * ``reply_count`` is the number of direct replies (``len(kids)``);
@@ -22,7 +22,7 @@ Conventions:
   as description (for a link story without text: the link), ``by`` as channel (the submitter).
 
 Record numbers: line numbers for JSON lines, else the 1-based index of the item in the document
-(bundles count their story, then their comments).
+(bundles count their story, then their comments). ``raw`` is the whole item as read (JSON).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from comment_etl.formats.fields import epoch_to_utc, to_int, to_str
-from comment_etl.formats.jsonio import read_json
+from comment_etl.formats.jsonio import not_an_object, read_json
 from comment_etl.normalize.html import html_to_text
 from comment_etl.records import Comment, Content, Record, Reject, SourceFile
 
@@ -68,8 +68,7 @@ class _Item:
 
 def _item(number: int, data: Any) -> _Item | Reject:
     if not isinstance(data, dict):
-        got = type(data).__name__
-        return Reject.of(number, f"expected a JSON object, got {got}", orjson.dumps(data))
+        return not_an_object(number, data)
     try:
         item_id = _field(data, "id", to_int)
         parent = _field(data, "parent", to_int)
@@ -190,10 +189,6 @@ def _content(item: _Item) -> Content:
 def _comment(item: _Item, content_id: int, position: int) -> Comment:
     data = item.data
     kids = data.get("kids")
-    raw: dict[str, Any] = {"parent": item.parent}
-    for flag in ("dead", "deleted"):
-        if data.get(flag):
-            raw[flag] = True
     return Comment(
         platform=PLATFORM,
         content_id=str(content_id),
@@ -208,7 +203,7 @@ def _comment(item: _Item, content_id: int, position: int) -> Comment:
         position=position,
         is_deleted=bool(data.get("deleted") or data.get("dead")),
         record_number=item.number,
-        raw=orjson.dumps(raw).decode(),
+        raw=orjson.dumps(data).decode(),  # the whole original item, recoverable
     )
 
 

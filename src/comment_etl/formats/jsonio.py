@@ -47,6 +47,13 @@ def decode_line(number: int, line: bytes) -> Any:
         return Reject.of(number, problem(line, exc), line)
 
 
+def not_an_object(number: int | None, value: Any, where: str = "") -> Reject:
+    """The reject of a record that is a JSON value but no object (a number, a list ...);
+    `where` names its place in the document (``items[3]: ``)."""
+    got = type(value).__name__
+    return Reject.of(number, f"{where}expected a JSON object, got {got}", orjson.dumps(value))
+
+
 def _blank(line: bytes) -> bool:
     return not line or line.isspace()
 

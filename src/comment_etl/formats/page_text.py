@@ -15,7 +15,10 @@ Layout (FORMATS.md section 1)::
 
 The page carries no ids, authors, likes or dates. The content id is a hash of the source URL
 when one is known (hint ``url``), else of the title, so the same page scraped twice gets the same
-id; comment ids are ``<content_id>:<position>``. Published times stay NULL.
+id; comment ids are ``<content_id>:<position>``. Published times stay NULL. ``raw`` is the
+comment's block exactly as in the file (a JSON string): its numbered line and every line up to
+the next item (continuations, blank lines, a stray line that is also rejected; line endings
+included), so the page from its first item on is the concatenation of its comments' ``raw``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from comment_etl.formats.base import read_document
+import orjson
+
+from comment_etl.formats.base import FileUnreadable, read_document
 from comment_etl.records import Comment, Content, Record, Reject, SourceFile
 
 NAME = "page_text"
@@ -68,10 +73,10 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
     try:
         text = read_document(stream).decode("utf-8")
     except UnicodeDecodeError as exc:
-        from comment_etl.formats.base import FileUnreadable
-
         raise FileUnreadable(f"page text is not valid UTF-8 at byte {exc.start}") from exc
-    lines = text.lstrip("\ufeff").splitlines()
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    as_written = text.splitlines(keepends=True)  # the same lines with their line endings
 
     title: str | None = None
     description: list[str] = []
@@ -100,11 +105,12 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
     )
 
     position: int | None = None
-    start_line = 0
+    start_line = end_line = 0
     body: list[str] = []
 
     def finish() -> Comment:
         assert position is not None
+        block = "".join(as_written[start_line - 1 : end_line])
         return Comment(
             platform=PLATFORM,
             content_id=content_id,
@@ -112,6 +118,7 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
             text=_paragraphs(body),
             position=position,
             record_number=start_line,
+            raw=orjson.dumps(block).decode(),
         )
 
     for number, line in enumerate(lines[heading_line:], start=heading_line + 1):
@@ -127,5 +134,6 @@ def read(stream: BinaryIO, source: SourceFile) -> Iterator[Record]:
             body.append(line)
         else:
             yield Reject.of(number, "text outside the numbered comment list", line)
+        end_line = number
     if position is not None:
         yield finish()

@@ -15,6 +15,9 @@ read the same way).
 * Record numbers: the line of the page for JSON lines; for a document, the 1-based index of the
   comment resource (top-level comments and replies in document order). Reject reasons carry the
   JSON path (``items[3].replies.comments[0]``) so a bad record can be found in either form.
+* ``raw`` is the original resource as read (JSON): for a top-level comment its whole
+  ``youtube#commentThread`` without ``replies`` (each embedded reply is its own row, whose
+  ``raw`` is that reply's ``youtube#comment``); for a ``comments.list`` reply, its resource.
 * ``retrieved_at`` is unknown (the API does not say when it answered) unless the
   ``retrieved_at`` hint gives it.
 * `sources.youtube_api` writes ``youtube_api__<videoId>__<stamp>.jsonl``: a thread page, then
@@ -34,7 +37,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from comment_etl.formats.fields import hint_to_utc, iso_to_utc, to_int, to_str
-from comment_etl.formats.jsonio import read_json
+from comment_etl.formats.jsonio import not_an_object, read_json
 from comment_etl.normalize.html import html_to_text
 from comment_etl.records import Comment, Content, Record, Reject, SourceFile
 
@@ -45,9 +48,6 @@ _KIND = re.compile(r'"kind"\s*:\s*"youtube#comment')
 #: The name `sources.youtube_api` gives its dumps: youtube_api__<videoId>__<UTC stamp>.jsonl
 _DUMP_NAME = re.compile(r"^youtube_api__([A-Za-z0-9_-]{11})__")
 _PAGE_KINDS = {"youtube#commentThreadListResponse", "youtube#commentListResponse"}
-#: Unmapped fields worth keeping in `raw` (small ones only).
-_RAW_SNIPPET = ("authorChannelUrl", "viewerRating", "canRate", "moderationStatus")
-_RAW_THREAD = ("canReply", "isPublic")
 
 
 def sniff(head: str, source: SourceFile) -> bool:
@@ -78,12 +78,7 @@ class _Reader:
                 yield from self.value(element, f"{path}[{i}]")
             return
         if not isinstance(value, dict):
-            got = type(value).__name__
-            yield Reject.of(
-                self.number(),
-                f"{path or 'record'}: expected a JSON object, got {got}",
-                orjson.dumps(value),
-            )
+            yield not_an_object(self.number(), value, f"{path or 'record'}: ")
             return
         kind = value.get("kind")
         dot = f"{path}." if path else ""
@@ -233,11 +228,9 @@ class _Reader:
         author_channel = snippet.get("authorChannelId")
         if isinstance(author_channel, dict):
             author_channel = author_channel.get("value")
-        raw = {key: snippet[key] for key in _RAW_SNIPPET if key in snippet}
-        if thread is not None:
-            raw.update(
-                {key: thread["snippet"][key] for key in _RAW_THREAD if key in thread["snippet"]}
-            )
+        # The original record: the thread holding a top-level comment (its embedded replies
+        # are rows of their own), else the comment resource itself.
+        raw = resource if thread is None else {k: v for k, v in thread.items() if k != "replies"}
         return Comment(
             platform=PLATFORM,
             content_id=video_id,
@@ -253,7 +246,7 @@ class _Reader:
             reply_count=replies,
             position=position,
             record_number=number,
-            raw=orjson.dumps(raw).decode() if raw else None,
+            raw=orjson.dumps(raw).decode(),
         )
 
 

@@ -5,16 +5,34 @@ YouTube's ``textDisplay`` and Hacker News ``text`` are small HTML fragments: ``<
 entities (``&#x27;``, ``&amp;``). We keep the words and the paragraph structure and drop the
 markup. Whitespace inside text is left as the source has it: `normalize.text` cleans it later.
 
+Exports that may or may not hold HTML (a CSV of YouTube's ``textDisplay``, a crawler's JSON) go
+through `plain_text`: only a text with an HTML tag or a character reference is treated as HTML,
+any other stays exactly as written. A ``<word>`` that is no HTML tag (``<grin>``) is the user's
+text and kept in both.
+
 The stdlib parser is enough for fragments this simple and much faster than building a tree;
 strings without ``<`` or ``&`` (most comments) skip it entirely.
 """
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 _BLOCK = {"div", "li", "tr", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol"}
 _SKIP = {"script", "style"}
+#: The tags that are markup; any other ``<word>`` is text.
+_TAGS = _BLOCK | _SKIP | {
+    "a", "abbr", "b", "br", "cite", "code", "del", "em", "font", "hr", "i", "img", "ins",
+    "mark", "p", "pre", "q", "s", "small", "span", "strike", "strong", "sub", "sup", "td",
+    "th", "table", "tbody", "thead", "tt", "u", "wbr",
+}  # fmt: skip
+#: An HTML tag or a character reference (``&amp;``, ``&#39;``, ``&#x27;``): the sign of HTML.
+_MARKUP = re.compile(
+    r"</?(?:" + "|".join(sorted(_TAGS)) + r")(?:\s[^<>]*)?/?>|&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}"
+    r"|[a-z][a-z0-9]{1,31});",
+    re.IGNORECASE,
+)
 
 
 class _TextExtractor(HTMLParser):
@@ -47,7 +65,9 @@ class _TextExtractor(HTMLParser):
         self.parts.append(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:
+        if tag not in _TAGS:
+            self.handle_data(self.get_starttag_text() or "")  # "<grin>": text, not markup
+        elif tag in _SKIP:
             self.skip_depth += 1
         elif tag == "br":
             self._emit("\n")
@@ -63,7 +83,9 @@ class _TextExtractor(HTMLParser):
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP:
+        if tag not in _TAGS:
+            self.handle_data(f"</{tag}>")
+        elif tag in _SKIP:
             self.skip_depth = max(0, self.skip_depth - 1)
         elif tag in ("p", "pre"):
             self._block(2)
@@ -110,3 +132,9 @@ def html_to_text(s: str, *, link_urls: bool = False) -> str:
     parser.feed(s)
     parser.close()
     return parser.text()
+
+
+def plain_text(s: str) -> str:
+    """`html_to_text` for a text that holds HTML (a tag or a character reference); any other
+    text is returned exactly as written (``I <3 this``, ``AT&T``, ``a < b``)."""
+    return html_to_text(s) if _MARKUP.search(s) else s

@@ -456,6 +456,29 @@ class LinguaDetector(BaseDetector):
         return languages, confidences
 
 
+def combine_guess(
+    candidates: Sequence[tuple[str, float]],
+    other: str,
+    other_confidence: float,
+    *,
+    fallback_below: float,
+    min_confidence: float,
+) -> tuple[str, float]:
+    """`CombinedDetector`'s rule for one text: fastText's ranked `candidates` (best first) and
+    lingua's guess `other`. fastText's best stands from `fallback_below` on; below, lingua's
+    guess when it is one of the candidates (confidence: the mean of both models'), else
+    fastText's best when it clears `min_confidence`, else ``und``."""
+    best, confidence = candidates[0] if candidates else (UNDETERMINED, 0.0)
+    if confidence >= fallback_below:
+        return best, confidence
+    ranked = dict(candidates)
+    if other != UNDETERMINED and other in ranked:
+        return other, (ranked[other] + other_confidence) / 2
+    if confidence < min_confidence:
+        return UNDETERMINED, 0.0
+    return best, confidence
+
+
 class CombinedDetector(BaseDetector):
     """fastText first; lingua is asked only where fastText is below ``fallback_below``.
 
@@ -509,12 +532,13 @@ class CombinedDetector(BaseDetector):
             self._fallback = LinguaDetector(**self._lingua_options)
         others, other_scores = self._fallback._guess_cleaned([texts[i] for i in unsure])
         for i, other, other_score in zip(unsure, others, other_scores, strict=True):
-            ranked = dict(candidates[i])
-            if other != UNDETERMINED and other in ranked:
-                languages[i] = other
-                confidences[i] = (ranked[other] + other_score) / 2
-            elif confidences[i] < self._primary.min_confidence:
-                languages[i], confidences[i] = UNDETERMINED, 0.0
+            languages[i], confidences[i] = combine_guess(
+                candidates[i],
+                other,
+                other_score,
+                fallback_below=self.fallback_below,
+                min_confidence=self._primary.min_confidence,
+            )
         return languages, confidences
 
     def _guess_cleaned(self, texts: list[str]) -> Labels:

@@ -407,8 +407,3 @@ def download_dumps(
         if own_client:
             http.close()
     return results
-
-
-def download_dump(url: str, landing_dir: str | Path, **kwargs: Any) -> DumpResult:
-    """`download_dumps` for one URL."""
-    return download_dumps([url], landing_dir, **kwargs)[0]
