@@ -3,6 +3,15 @@
 -- timestamp). mentions = comments that mention it (a comment counts once per moment, and
 -- mentions every moment it names), with their likes and one example: the most-liked, then
 -- earliest (lowest position) comment.
+--
+-- Incremental: a build recomputes the touched contents (int_contents__touched) only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_touched',
+    touched='int_contents__touched',
+    unique_key='content_key'
+) }}
+-- depends_on: {{ ref('int_contents__touched') }}
 
 with
 
@@ -30,7 +39,9 @@ moment_comments as (
             moments.platform = comments.platform
             and moments.content_id = comments.content_id
             and moments.comment_id = comments.comment_id
-    where not comments.is_spam
+    where
+        not comments.is_spam
+        and {{ touched_only(['content_key'], 'int_contents__touched', 'comments') }}
 
 ),
 

@@ -3,6 +3,15 @@
 -- have several themes, so shares of a content do not sum to 1), their likes, and one example:
 -- the highest-scoring, then most-liked, then earliest (lowest position) non-spam comment.
 -- A theme+language seen only in spam has comments = 0 and no example.
+--
+-- Incremental: a build recomputes the touched contents (int_contents__touched) only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_touched',
+    touched='int_contents__touched',
+    unique_key='content_key'
+) }}
+-- depends_on: {{ ref('int_contents__touched') }}
 
 with
 
@@ -13,6 +22,7 @@ content_totals as (
         count(*) filter (where not is_spam) as content_comments
 
     from {{ ref('fct_comments') }}
+    where {{ touched_only(['content_key'], 'int_contents__touched') }}
     group by content_key
 
 ),
@@ -46,6 +56,7 @@ themed_comments as (
             comment_themes.platform = comments.platform
             and comment_themes.content_id = comments.content_id
             and comment_themes.comment_id = comments.comment_id
+    where {{ touched_only(['content_key'], 'int_contents__touched', 'comments') }}
 
 ),
 
