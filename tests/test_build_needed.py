@@ -104,4 +104,5 @@ def test_a_changed_project_or_a_new_warehouse_rebuilds_whole(builds: list[str], 
     build_if_stale(settings, LOADED)
     pipeline_env["warehouse"].unlink()
     build_if_stale(settings, NOTHING)
-    assert builds == ["--full-refresh", "", "--full-refresh", "--full-refresh"]
+    incremental = " ".join(pipeline.INCREMENTAL_BUILD_ARGS)
+    assert builds == ["--full-refresh", incremental, "--full-refresh", "--full-refresh"]

@@ -172,11 +172,17 @@ def marts_are_stale(settings: Settings, load_summary: dict[str, Any] | None = No
     return False
 
 
+#: `dbt build` arguments of an incremental build (see build_marts).
+INCREMENTAL_BUILD_ARGS = ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
+
+
 def build_marts(settings: Settings) -> dict[str, Any]:
     """One `dbt build` of the marts; a missing project is a deployment error, said plainly.
 
     Incremental (only what the new loads touch) unless the project changed since the last
-    successful build or the warehouse has no marts: then `--full-refresh`.
+    successful build or the warehouse has no marts: then `--full-refresh`. An incremental build
+    skips the seeds and the unit tests: they depend on the project alone, not on the data, and
+    ran in the full refresh that followed the last change of the project.
     """
     if not (settings.dbt_project_dir / "dbt_project.yml").is_file():
         raise FileNotFoundError(
@@ -192,7 +198,7 @@ def build_marts(settings: Settings) -> dict[str, Any]:
         settings.dbt_project_dir,
         settings.warehouse,
         settings.dbt_target_dir,
-        ["--full-refresh"] if whole else None,
+        ["--full-refresh"] if whole else INCREMENTAL_BUILD_ARGS,
     )
     record_build(settings.dbt_project_dir, settings.dbt_target_dir)
     return {"counts": result.counts, "elapsed_s": result.elapsed_s, "full_refresh": bool(whole)}
