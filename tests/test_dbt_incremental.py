@@ -7,8 +7,8 @@ incremental build can get wrong:
 * day 1: a thread with normal comments and one copy-paste text, posted once by one author
   (not spam yet);
 * day 2: a NEW thread (with its submission: title) where two other authors post the same
-  text, so the OLD day-1 comment becomes `repeated_text` spam too; and a re-export of the day-1
-  thread, scraped later, with new like counts;
+  text, so the OLD day-1 comment, observed by no new dump, becomes `repeated_text` spam too;
+  and a re-export of the rest of the day-1 thread, scraped later, with new like counts;
 * day 3: a re-export of the day-2 thread where one copy was edited away (the group shrinks:
   the others' evidence changes) and a reply arrives.
 
@@ -80,7 +80,10 @@ def _days() -> dict[int, dict[str, list[dict[str, Any]]]]:
         _comment("d4", NEW_THREAD, "lol that helicopter is hilarious", "gus", 3,
                  created=_epoch(2, 11)),
     ]  # fmt: skip
-    reexport = [dict(c, score=c["score"] + 10, retrieved_on=_epoch(2, 20)) for c in old]
+    # a partial re-export: c3, the copy-paste comment, is not in it (no new observation of it)
+    reexport = [
+        dict(c, score=c["score"] + 10, retrieved_on=_epoch(2, 20)) for c in old if c["id"] != "c3"
+    ]
     edited = [
         dict(c, body="Edited: never mind, I was wrong", retrieved_on=_epoch(3, 20))
         if c.get("id") == "d2"
