@@ -27,7 +27,7 @@ def builds(pipeline_env, tmp_path, monkeypatch) -> list[str]:
     calls: list[str] = []
 
     def fake_build(project_dir, warehouse, target_dir, extra_args=None):
-        calls.append(str(project_dir))
+        calls.append(" ".join(extra_args or []))
         Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(warehouse))
         con.execute("create schema if not exists marts; create or replace table marts.x (i int)")
@@ -92,3 +92,17 @@ def test_a_load_whose_build_failed_is_built_by_the_next_run(builds: list[str], p
     assert build_if_stale(settings, NOTHING)
     assert not build_if_stale(settings, NOTHING)
     assert len(builds) == 2
+
+
+def test_a_changed_project_or_a_new_warehouse_rebuilds_whole(builds: list[str], pipeline_env):
+    """The marts are incremental: rows an older project computed must not survive a change."""
+    settings = load_settings()
+    build_if_stale(settings, LOADED)  # the first build: no build recorded, no marts
+    build_if_stale(settings, LOADED)  # a new load on the same project: incremental
+    seed = settings.dbt_project_dir / "seeds" / "stop_words.csv"
+    seed.write_text(seed.read_text() + "zzz,en\n")
+    build_if_stale(settings, LOADED)
+    pipeline_env["warehouse"].unlink()
+    build_if_stale(settings, NOTHING)
+    incremental = " ".join(pipeline.INCREMENTAL_BUILD_ARGS)
+    assert builds == ["--full-refresh", incremental, "--full-refresh", "--full-refresh"]

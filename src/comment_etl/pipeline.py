@@ -15,7 +15,11 @@ from comment_etl.config import Settings
 from comment_etl.landing.discover import Candidate, new_candidates, scan_landing
 from comment_etl.parse.parse_file import parse_file
 from comment_etl.records import Manifest
-from comment_etl.transform.build_needed import reasons_to_build, record_build
+from comment_etl.transform.build_needed import (
+    reasons_to_build,
+    reasons_to_rebuild_whole,
+    record_build,
+)
 from comment_etl.transform.dbt_build import run_dbt_build
 from comment_etl.warehouse.connect import known_sha256, ledger_fingerprint
 from comment_etl.warehouse.load import cleanup_outputs, load_run
@@ -168,16 +172,36 @@ def marts_are_stale(settings: Settings, load_summary: dict[str, Any] | None = No
     return False
 
 
+#: `dbt build` arguments of an incremental build (see build_marts).
+INCREMENTAL_BUILD_ARGS = ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
+
+
 def build_marts(settings: Settings) -> dict[str, Any]:
-    """One `dbt build` of the marts; a missing project is a deployment error, said plainly."""
+    """One `dbt build` of the marts; a missing project is a deployment error, said plainly.
+
+    Incremental (only what the new loads touch) unless the project changed since the last
+    successful build or the warehouse has no marts: then `--full-refresh`. An incremental build
+    skips the seeds and the unit tests: they depend on the project alone, not on the data, and
+    ran in the full refresh that followed the last change of the project.
+    """
     if not (settings.dbt_project_dir / "dbt_project.yml").is_file():
         raise FileNotFoundError(
             f"no dbt project at {str(settings.dbt_project_dir)!r} (no dbt_project.yml): "
             "check COMMENTS_DBT_PROJECT_DIR (environment or the comments_config Variable)"
         )
-    result = run_dbt_build(settings.dbt_project_dir, settings.warehouse, settings.dbt_target_dir)
+    whole = reasons_to_rebuild_whole(
+        settings.dbt_project_dir, settings.dbt_target_dir, settings.warehouse
+    )
+    if whole:
+        log.info("rebuilding every model (--full-refresh): %s", "; ".join(whole))
+    result = run_dbt_build(
+        settings.dbt_project_dir,
+        settings.warehouse,
+        settings.dbt_target_dir,
+        ["--full-refresh"] if whole else INCREMENTAL_BUILD_ARGS,
+    )
     record_build(settings.dbt_project_dir, settings.dbt_target_dir)
-    return {"counts": result.counts, "elapsed_s": result.elapsed_s}
+    return {"counts": result.counts, "elapsed_s": result.elapsed_s, "full_refresh": bool(whole)}
 
 
 def publish(settings: Settings) -> dict[str, int]:

@@ -8,6 +8,15 @@
 -- * a time glued to more digits or colons ("3:405", "1:02:45:10") is no moment;
 -- * other clock times ("see you at 12:30"), scores and verses ("John 3:16") still count.
 -- Timestamps YouTube renders as links keep their text (the readers turn HTML into text).
+--
+-- Incremental: a build reads the touched comments (int_comments__touched) only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_touched',
+    touched='int_comments__touched',
+    unique_key=['platform', 'content_id', 'comment_id']
+) }}
+-- depends_on: {{ ref('int_comments__touched') }}
 
 with
 
@@ -20,7 +29,9 @@ comments as (
         lower(comment_text) as plain_text
 
     from {{ ref('int_comments__latest') }}
-    where comment_text like '%:%'
+    where
+        comment_text like '%:%'
+        and {{ touched_only(['platform', 'content_id', 'comment_id'], 'int_comments__touched') }}
 
 ),
 

@@ -10,6 +10,15 @@
 -- negative up to -var('sentiment_positive_from'), neutral between (also for a text without any
 -- lexicon word). Not reproduced from VADER: boosters ("very"), capitals, "!", "but" and
 -- emoji; bench/themes measures what that costs against the reference implementation.
+--
+-- Incremental: a build judges the touched comments (int_comments__touched) only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_touched',
+    touched='int_comments__touched',
+    unique_key=['platform', 'content_id', 'comment_id']
+) }}
+-- depends_on: {{ ref('int_comments__touched') }}
 
 {%- set negators = [
     'not', 'no', 'never', 'nothing', 'nobody', 'none', 'nor', 'neither', 'cannot', 't',
@@ -38,6 +47,7 @@ comments as (
     where
         comment_text is not null
         and language in (select lexicon_languages.language from lexicon_languages)
+        and {{ touched_only(['platform', 'content_id', 'comment_id'], 'int_comments__touched') }}
 
 ),
 

@@ -26,6 +26,17 @@
 -- Hacker News job posts and Reddit citations are written, so those signals (and the
 -- classifier, trained on YouTube music-video comments only) are off on `hackernews` and
 -- `reddit`, the classifier also on `web`; platforms without a row keep the seed's weights.
+--
+-- Incremental: a build scores the touched comments (int_comments__touched: the observed ones
+-- and every comment sharing a text with them) and counts repeated texts over the stored
+-- normalized_text of the whole warehouse, without a regex pass over it.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_touched',
+    touched='int_comments__touched',
+    unique_key=['platform', 'content_id', 'comment_id']
+) }}
+-- depends_on: {{ ref('int_comments__touched') }}
 {#- The seed is read with run_query (macros/spam_signals.sql); declare the dependency. #}
 -- depends_on: {{ ref('spam_signals') }}
 
@@ -43,25 +54,26 @@ comments as (
         content_id,
         comment_id,
         coalesce(author_id, author_name) as author,
-        comment_text
+        comment_text,
+        normalized_text
 
     from {{ ref('int_comments__latest') }}
     where comment_text is not null
 
 ),
 
--- materialized: every signal below reads it, and preparing the texts costs two regex passes
+-- materialized: every signal below reads it, and preparing the texts costs a regex pass
 prepared as materialized (
 
     select
         platform,
         content_id,
         comment_id,
-        author,
         {{ spam_match_text('comment_text') }} as match_text,
-        {{ comment_normalized_text('comment_text') }} as normalized_text
+        normalized_text
 
     from comments
+    where {{ touched_only(['platform', 'content_id', 'comment_id'], 'int_comments__touched') }}
 
 ),
 
@@ -173,8 +185,10 @@ repeated_texts as (
         count(*) as posts,
         count(distinct author) as authors
 
-    from prepared
-    where length(normalized_text) >= {{ var('spam_repeated_text_min_length') }}
+    from comments
+    where
+        length(normalized_text) >= {{ var('spam_repeated_text_min_length') }}
+        and normalized_text in (select prepared.normalized_text from prepared)
     group by normalized_text
     having
         count(distinct author) >= {{ var('spam_repeated_text_min_authors') }}

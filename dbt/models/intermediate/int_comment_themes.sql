@@ -14,6 +14,15 @@
 -- Score: sum of the weights of the DISTINCT words/phrases that matched (a word repeated five
 -- times counts once; `match_count` counts every occurrence). A matched word gets the highest
 -- weight among the patterns of its theme that match it in full.
+--
+-- Incremental: a build rematches the touched comments (int_comments__touched) only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_touched',
+    touched='int_comments__touched',
+    unique_key=['platform', 'content_id', 'comment_id']
+) }}
+-- depends_on: {{ ref('int_comments__touched') }}
 {#- The seed is read with run_query (macros/theme_keywords.sql); declare the dependency. #}
 -- depends_on: {{ ref('theme_keywords') }}
 
@@ -29,6 +38,7 @@ with
 comments as (
 
     select * from {{ ref('int_comments__latest') }}
+    where {{ touched_only(['platform', 'content_id', 'comment_id'], 'int_comments__touched') }}
 
 ),
 

@@ -4,12 +4,24 @@
 -- else the dump file's modification time, else the load time; then the newer file; then the
 -- later ledger entry (load, then file order), so two re-exports loaded in one run keep the
 -- newer one and the choice is deterministic when everything else ties.
+--
+-- Incremental: a build recomputes the comments the new loads observed
+-- (int_comments__observed) from ALL their observations, so a re-export of an old comment in a
+-- new load replaces its row when it is the newer observation. normalized_text is kept for the
+-- `repeated_text` spam signal, which compares it over the whole warehouse without a regex pass.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['platform', 'content_id', 'comment_id']
+) }}
+-- depends_on: {{ ref('int_comments__observed') }}
 
 with
 
 comments as (
 
     select * from {{ ref('stg_comments__comments') }}
+    where {{ touched_only(['platform', 'content_id', 'comment_id'], 'int_comments__observed') }}
 
 ),
 
@@ -44,6 +56,7 @@ select
     author_id,
     author_name,
     comment_text,
+    {{ comment_normalized_text('comment_text') }} as normalized_text,
     language,
     language_detector,
     like_count,

@@ -4,6 +4,15 @@
 -- ledger; contents carry no edit or scrape time of their own), then the load time, then the
 -- first source file by name: the same order whether the files came in one run or day by day.
 -- DuckDB's any_value skips nulls and follows its order by.
+--
+-- Incremental: a build recomputes the touched contents (int_contents__touched) from all their
+-- records.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['platform', 'content_id']
+) }}
+-- depends_on: {{ ref('int_contents__touched') }}
 
 with
 
@@ -17,6 +26,7 @@ contents as (
         on
             contents.source_file = ledger.source_file
             and contents.load_id = ledger.load_id
+    where {{ touched_only(['platform', 'content_id'], 'int_contents__touched', 'contents') }}
 
 ),
 

@@ -17,192 +17,28 @@
 --   tfidf = tf * idf. Terms used by fewer than var('topic_min_comments') comments of the
 --   content are left out (typos, one-off names). With one content in the warehouse, idf is 1
 --   for every term and the ranking is by frequency alone.
+--
+-- A table over int_content_terms (incremental, per content): the idf of a term depends on every
+-- content, so the ranking is redone each build, over the counted terms and no comment text.
 
 with
 
-comments as (
+content_terms as (
 
-    select
-        content_key,
-        platform,
-        content_id,
-        comment_id,
-        language,
-        regexp_replace(
-            lower(comment_text),
-            'https?://[^\s]+|www\.[^\s]+',
-            ' ',
-            'g'
-        ) as topic_text
-
-    from {{ ref('fct_comments') }}
-    where not is_spam and comment_text is not null
+    select * from {{ ref('int_content_terms') }}
 
 ),
 
+-- every content with a non-spam comment with text is a document, with or without a valid term
 content_sizes as (
 
     select
         content_key,
         count(*) as content_comments
 
-    from comments
+    from {{ ref('fct_comments') }}
+    where not is_spam and comment_text is not null
     group by content_key
-
-),
-
-stop_words as (
-
-    select
-        word,
-        list(distinct language) as languages
-
-    from {{ ref('stop_words') }}
-    group by word
-
-),
-
-stop_word_languages as (
-
-    select distinct language from {{ ref('stop_words') }}
-
-),
-
-split_comments as (
-
-    select
-        content_key,
-        comment_id,
-        language,
-        string_split_regex(topic_text, '[^\pL\pN]+') as words
-
-    from comments
-
-),
-
--- Each token with the token after it (NULL at the end): a bigram is read off one row, no
--- self-join of every token.
-tokens as (
-
-    select
-        content_key,
-        comment_id,
-        language,
-        unnest(words) as token,
-        unnest(list_concat(words[2:], [null])) as next_token
-
-    from split_comments
-
-),
-
--- materialized: both the unigrams and the bigrams read it
-classified as materialized (
-
-    select
-        tokens.content_key,
-        tokens.comment_id,
-        tokens.token,
-        tokens.next_token,
-        {{ topic_token_is_valid('tokens.token', 'token_stop_words', 'tokens.language') }}
-            as token_is_valid,
-        {{ topic_token_is_valid('tokens.next_token', 'next_stop_words', 'tokens.language') }}
-            as next_is_valid,
-        {{ topic_stem('tokens.token') }} as stem,
-        {{ topic_stem('tokens.next_token') }} as next_stem
-
-    from tokens
-    left join stop_words as token_stop_words
-        on tokens.token = token_stop_words.word
-    left join stop_words as next_stop_words
-        on tokens.next_token = next_stop_words.word
-
-),
-
-unigrams as (
-
-    select
-        content_key,
-        comment_id,
-        'unigram' as term_type,
-        stem as term_key,
-        token as surface
-
-    from classified
-    where token_is_valid
-
-),
-
--- two valid tokens next to each other in the comment
-bigrams as (
-
-    select
-        content_key,
-        comment_id,
-        'bigram' as term_type,
-        stem || ' ' || next_stem as term_key,
-        token || ' ' || next_token as surface
-
-    from classified
-    where token_is_valid and next_is_valid
-
-),
-
-term_uses as (
-
-    select * from unigrams
-
-    union all
-
-    select * from bigrams
-
-),
-
--- the most frequent surface form of each term in each content, ties alphabetically
-surfaces as (
-
-    select
-        content_key,
-        term_type,
-        term_key,
-        first(surface order by uses desc, surface asc) as term
-
-    from (
-        select
-            content_key,
-            term_type,
-            term_key,
-            surface,
-            count(*) as uses
-
-        from term_uses
-        group by content_key, term_type, term_key, surface
-    ) as surface_uses
-    group by content_key, term_type, term_key
-
-),
-
-comment_terms as (
-
-    select distinct
-        content_key,
-        comment_id,
-        term_type,
-        term_key
-
-    from term_uses
-
-),
-
-content_terms as (
-
-    select
-        content_key,
-        term_type,
-        term_key,
-        count(*) as comments_with_term
-
-    from comment_terms
-    group by content_key, term_type, term_key
 
 ),
 
@@ -229,7 +65,7 @@ scored as (
     select
         content_terms.content_key,
         content_terms.term_type,
-        surfaces.term,
+        content_terms.term,
         content_terms.comments_with_term,
         corpus_terms.contents_with_term,
         cast(content_terms.comments_with_term as double)
@@ -245,11 +81,6 @@ scored as (
         on
             content_terms.term_type = corpus_terms.term_type
             and content_terms.term_key = corpus_terms.term_key
-    inner join surfaces
-        on
-            content_terms.content_key = surfaces.content_key
-            and content_terms.term_type = surfaces.term_type
-            and content_terms.term_key = surfaces.term_key
     cross join corpus
     where content_terms.comments_with_term >= {{ var('topic_min_comments') }}
 

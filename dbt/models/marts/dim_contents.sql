@@ -1,6 +1,13 @@
 -- One row per content (video, post, page). A content known only through its comments (its own
 -- record was in a file that failed to load) still gets a row, with has_content_record = false, so
--- that every comment has its content.
+-- that every comment has its content. Incremental: a build rewrites the touched contents
+-- (int_contents__touched).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='content_key'
+) }}
+-- depends_on: {{ ref('int_contents__touched') }}
 
 with
 
@@ -10,6 +17,7 @@ content_keys as (
         platform,
         content_id
     from {{ ref('int_contents__latest') }}
+    where {{ touched_only(['platform', 'content_id'], 'int_contents__touched') }}
 
     union
 
@@ -17,6 +25,7 @@ content_keys as (
         platform,
         content_id
     from {{ ref('int_comments__latest') }}
+    where {{ touched_only(['platform', 'content_id'], 'int_contents__touched') }}
 
 )
 

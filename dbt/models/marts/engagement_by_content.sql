@@ -4,6 +4,15 @@
 -- scraped pages carry no authors, and 0 would read as "nobody commented".
 -- likes_total / likes_median are NULL when no counted comment has a like count, for the same
 -- reason.
+--
+-- Incremental: a build recomputes the touched contents (int_contents__touched) only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_touched',
+    touched='int_contents__touched',
+    unique_key='content_key'
+) }}
+-- depends_on: {{ ref('int_contents__touched') }}
 
 with
 
@@ -24,6 +33,7 @@ per_content as (
         max(published_at) filter (where not is_spam) as last_comment_at
 
     from {{ ref('fct_comments') }}
+    where {{ touched_only(['content_key'], 'int_contents__touched') }}
     group by content_key
 
 )
@@ -46,3 +56,4 @@ select
 from {{ ref('dim_contents') }} as contents
 left join per_content
     on contents.content_key = per_content.content_key
+where {{ touched_only(['content_key'], 'int_contents__touched', 'contents') }}

@@ -1,6 +1,15 @@
 -- Engagement per content per UTC day, for comments whose publication time is known (scraped
 -- pages have none: their comments are in engagement_by_content but on no day here). Like
 -- engagement_by_content, the counts are over non-spam comments; spam_comments apart.
+--
+-- Incremental: a build recomputes the touched contents (int_contents__touched) only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_touched',
+    touched='int_contents__touched',
+    unique_key='content_key'
+) }}
+-- depends_on: {{ ref('int_contents__touched') }}
 
 select
     content_key,
@@ -17,5 +26,5 @@ select
     sum(like_count) filter (where not is_spam) as likes_total
 
 from {{ ref('fct_comments') }}
-where published_at is not null
+where published_at is not null and {{ touched_only(['content_key'], 'int_contents__touched') }}
 group by content_key, platform, content_id, comment_date

@@ -4,6 +4,15 @@
 -- var('spam_score_threshold'). The marts built on this table count non-spam comments by default.
 -- sentiment / sentiment_score come from int_comment_sentiment (`und` / NULL where the language
 -- has no lexicon).
+--
+-- Incremental: a build rewrites the touched comments (int_comments__touched: the observed ones
+-- and those whose repeated_text signal they change).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='comment_key'
+) }}
+-- depends_on: {{ ref('int_comments__touched') }}
 
 with
 
@@ -17,6 +26,7 @@ comment_themes as (
         count(*) as theme_count
 
     from {{ ref('int_comment_themes') }}
+    where {{ touched_only(['platform', 'content_id', 'comment_id'], 'int_comments__touched') }}
     group by platform, content_id, comment_id
 
 ),
@@ -31,6 +41,7 @@ comment_spam as (
         list(spam_signal order by spam_signal) as spam_reasons
 
     from {{ ref('int_comment_spam_signals') }}
+    where {{ touched_only(['platform', 'content_id', 'comment_id'], 'int_comments__touched') }}
     group by platform, content_id, comment_id
 
 )
@@ -91,3 +102,7 @@ left join {{ ref('int_comment_sentiment') }} as comment_sentiment
         comments.platform = comment_sentiment.platform
         and comments.content_id = comment_sentiment.content_id
         and comments.comment_id = comment_sentiment.comment_id
+where
+    {{ touched_only(
+        ['platform', 'content_id', 'comment_id'], 'int_comments__touched', 'comments'
+    ) }}

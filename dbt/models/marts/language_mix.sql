@@ -3,6 +3,15 @@
 -- content whose comments are all spam. language_detectors names the detector(s) behind the
 -- labels (spam included): a content loaded twice with different detectors shows both, and
 -- language_confidence says how far to trust them.
+--
+-- Incremental: a build recomputes the touched contents (int_contents__touched) only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_touched',
+    touched='int_contents__touched',
+    unique_key='content_key'
+) }}
+-- depends_on: {{ ref('int_contents__touched') }}
 
 with
 
@@ -23,6 +32,7 @@ per_language as (
         )) as language_detectors
 
     from {{ ref('fct_comments') }}
+    where {{ touched_only(['content_key'], 'int_contents__touched') }}
     group by content_key, platform, content_id, language
 
 )

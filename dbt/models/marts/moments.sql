@@ -3,6 +3,15 @@
 -- timestamp). mentions = comments that mention it (a comment counts once per moment, and
 -- mentions every moment it names), with their likes and one example: the most-liked, then
 -- earliest (lowest position) comment.
+--
+-- Incremental: a build recomputes the touched contents (int_contents__touched) only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_touched',
+    touched='int_contents__touched',
+    unique_key='content_key'
+) }}
+-- depends_on: {{ ref('int_contents__touched') }}
 
 with
 
@@ -16,13 +25,7 @@ moment_comments as (
         comments.comment_id,
         comments.like_count,
         comments.comment_text,
-        row_number() over (
-            partition by comments.content_key, moments.moment_second
-            order by
-                comments.like_count desc nulls last,
-                comments.position asc nulls last,
-                comments.comment_id asc
-        ) as example_rank
+        comments.position
 
     from {{ ref('int_comment_moments') }} as moments
     inner join {{ ref('fct_comments') }} as comments
@@ -30,7 +33,9 @@ moment_comments as (
             moments.platform = comments.platform
             and moments.content_id = comments.content_id
             and moments.comment_id = comments.comment_id
-    where not comments.is_spam
+    where
+        not comments.is_spam
+        and {{ touched_only(['content_key'], 'int_contents__touched', 'comments') }}
 
 ),
 
@@ -43,10 +48,8 @@ per_moment as (
         moment_second,
         count(*) as mentions,
         sum(like_count) as likes_total,
-        any_value(comment_id) filter (where example_rank = 1) as example_comment_id,
-        any_value(left(comment_text, 280)) filter (
-            where example_rank = 1
-        ) as example_text_excerpt
+        {{ example_comment('comment_id') }} as example_comment_id,
+        {{ example_comment('left(comment_text, 280)') }} as example_text_excerpt
 
     from moment_comments
     group by content_key, platform, content_id, moment_second

@@ -3,6 +3,15 @@
 -- have several themes, so shares of a content do not sum to 1), their likes, and one example:
 -- the highest-scoring, then most-liked, then earliest (lowest position) non-spam comment.
 -- A theme+language seen only in spam has comments = 0 and no example.
+--
+-- Incremental: a build recomputes the touched contents (int_contents__touched) only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_touched',
+    touched='int_contents__touched',
+    unique_key='content_key'
+) }}
+-- depends_on: {{ ref('int_contents__touched') }}
 
 with
 
@@ -13,6 +22,7 @@ content_totals as (
         count(*) filter (where not is_spam) as content_comments
 
     from {{ ref('fct_comments') }}
+    where {{ touched_only(['content_key'], 'int_contents__touched') }}
     group by content_key
 
 ),
@@ -28,17 +38,9 @@ themed_comments as (
         comments.is_spam,
         comments.like_count,
         comments.comment_text,
+        comments.position,
         comment_themes.theme,
-        comment_themes.score,
-        row_number() over (
-            partition by comments.content_key, comment_themes.theme, comments.language
-            order by
-                comments.is_spam asc,
-                comment_themes.score desc,
-                comments.like_count desc nulls last,
-                comments.position asc nulls last,
-                comments.comment_id asc
-        ) as example_rank
+        comment_themes.score
 
     from {{ ref('int_comment_themes') }} as comment_themes
     inner join {{ ref('fct_comments') }} as comments
@@ -46,6 +48,7 @@ themed_comments as (
             comment_themes.platform = comments.platform
             and comment_themes.content_id = comments.content_id
             and comment_themes.comment_id = comments.comment_id
+    where {{ touched_only(['content_key'], 'int_contents__touched', 'comments') }}
 
 ),
 
@@ -61,11 +64,11 @@ per_theme as (
         count(*) filter (where is_spam) as spam_comments,
         sum(like_count) filter (where not is_spam) as likes_total,
         avg(score) filter (where not is_spam) as avg_score,
-        any_value(comment_id) filter (
-            where example_rank = 1 and not is_spam
+        {{ example_comment('comment_id', ['score desc']) }} filter (
+            where not is_spam
         ) as example_comment_id,
-        any_value(left(comment_text, 280)) filter (
-            where example_rank = 1 and not is_spam
+        {{ example_comment('left(comment_text, 280)', ['score desc']) }} filter (
+            where not is_spam
         ) as example_text_excerpt
 
     from themed_comments

@@ -5,6 +5,11 @@ The marts are a function of the staging tables and the dbt project. They need a 
 run loaded or failed a file (staging changed), when the project differs from the one of the
 last successful build (a model, macro, seed or setting was edited), or when the warehouse has
 no marts yet (a new or replaced warehouse file).
+
+The marts are incremental (each build recomputes only the keys its new loads touch), so the
+same three project/warehouse reasons also decide whether a build must be a `--full-refresh`:
+rows an older project computed (other seeds, other rules) are not recomputed by a build that
+only touches the new loads' keys.
 """
 
 from __future__ import annotations
@@ -49,6 +54,22 @@ def _has_marts(warehouse: Path) -> bool:
     return bool(found and found[0])
 
 
+def reasons_to_rebuild_whole(
+    project_dir: str | Path, target_dir: str | Path, warehouse: str | Path
+) -> list[str]:
+    """Why the next build must rebuild every model from scratch (`dbt build --full-refresh`)
+    instead of recomputing what the new loads touch; empty when incremental is safe."""
+    reasons = []
+    recorded = Path(target_dir) / FINGERPRINT_FILE
+    if not recorded.exists():
+        reasons.append("no successful build recorded")
+    elif recorded.read_text().strip() != project_fingerprint(project_dir):
+        reasons.append("the dbt project changed since the last build")
+    if not _has_marts(Path(warehouse)):
+        reasons.append("the warehouse has no marts")
+    return reasons
+
+
 def reasons_to_build(
     load_summary: dict[str, Any] | None,
     project_dir: str | Path,
@@ -63,14 +84,7 @@ def reasons_to_build(
             f"{summary.get('files_loaded', 0)} file(s) loaded, "
             f"{summary.get('files_failed', 0)} failed"
         )
-    recorded = Path(target_dir) / FINGERPRINT_FILE
-    if not recorded.exists():
-        reasons.append("no successful build recorded")
-    elif recorded.read_text().strip() != project_fingerprint(project_dir):
-        reasons.append("the dbt project changed since the last build")
-    if not _has_marts(Path(warehouse)):
-        reasons.append("the warehouse has no marts")
-    return reasons
+    return reasons + reasons_to_rebuild_whole(project_dir, target_dir, warehouse)
 
 
 def record_build(project_dir: str | Path, target_dir: str | Path) -> None:
