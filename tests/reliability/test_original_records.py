@@ -320,11 +320,6 @@ def test_reddit_records(loaded) -> None:
     assert raws(settings, "reddit/RC_2025-01.ndjson") == REDDIT_RECORDS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="formats/ytcd.py keeps only time/heart/photo in raw, not the whole record; "
-    "this test passes (and so fails as strict xfail) once it keeps the whole record",
-)
 def test_ytcd_records(loaded) -> None:
     settings, _ = loaded
     assert raws(settings, f"ytcd/{VIDEO}.jsonl") == YTCD_RECORDS
