@@ -139,7 +139,7 @@ def test_a_triggered_run_succeeds_then_a_broken_one_is_red_retried_and_alerted(
     with duckdb.connect(str(root / "warehouse" / "comments_bi.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_comments").fetchone() == (12,)
         languages = con.execute(
-            "select language, comments from marts.language_mix order by language"
+            "select language, comments from marts.fct_language_mix order by language"
         ).fetchall()
     assert languages == [("de", 1), ("en", 11)]
     assert received == []  # a green run with nothing to report posts nothing

@@ -26,16 +26,16 @@ from tests.dag_runner import run_dag, task_states
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
 MARTS = {
-    "content_topics",
+    "fct_content_topics",
     "dim_contents",
-    "engagement_by_content",
-    "engagement_daily",
+    "fct_engagement_by_content",
+    "fct_engagement_daily",
     "fct_comments",
-    "language_confidence",
-    "language_mix",
-    "moments",
-    "sentiment_by_content",
-    "theme_summary",
+    "fct_language_confidence",
+    "fct_language_mix",
+    "fct_moments",
+    "fct_sentiment_by_content",
+    "fct_theme_summary",
 }
 
 READER = """

@@ -128,7 +128,7 @@ def test_hn_who_is_hiring_posts_with_links_and_emails_are_not_spam(runs) -> None
     assert {cid: spam for cid, (spam, _) in hn.items()} == dict.fromkeys(hn, False)
     engagement = query(
         runs["day1"],
-        "select comments, spam_comments from marts.engagement_by_content "
+        "select comments, spam_comments from marts.fct_engagement_by_content "
         "where platform = 'hackernews'",
     )
     assert engagement == [(5, 0)]

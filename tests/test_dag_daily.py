@@ -86,22 +86,22 @@ def test_seed_page_lands_in_every_mart(pipeline_env):
     title = query(bi, "select title from marts.dim_contents")[0][0]
     assert title.startswith("Perseverance Rover’s Descent and Touchdown on Mars")
     assert query(bi, "select count(*) from marts.fct_comments") == [(12,)]
-    assert query(bi, "select language, comments from marts.language_mix order by language") == [
+    assert query(bi, "select language, comments from marts.fct_language_mix order by language") == [
         ("de", 1),
         ("en", 11),
     ]
     engagement = query(
         bi,
         "select comments, top_level_comments, replies, unique_authors, first_comment_at "
-        "from marts.engagement_by_content",
+        "from marts.fct_engagement_by_content",
     )
     assert engagement == [(12, 12, 0, None, None)]
-    assert query(bi, "select count(*) from marts.engagement_daily") == [(0,)]
+    assert query(bi, "select count(*) from marts.fct_engagement_daily") == [(0,)]
     themed = query(bi, "select count(*) from marts.fct_comments where theme_count > 0")[0][0]
     assert themed >= 9, f"only {themed} of 12 comments got a theme"
     german = query(bi, "select themes from marts.fct_comments where language = 'de'")[0][0]
     assert "cost_money" in german
-    themes = {row[0] for row in query(bi, "select theme from marts.theme_summary")}
+    themes = {row[0] for row in query(bi, "select theme from marts.fct_theme_summary")}
     assert {"cost_money", "conspiracy_skepticism"} <= themes
 
     # The asset event carries the rows per mart.
@@ -154,7 +154,7 @@ def test_rerun_changes_nothing_and_a_new_dump_loads_alone(pipeline_env):
     assert query(bi, "select count(*) from marts.fct_comments") == [(17,)]
     replies = query(
         bi,
-        "select replies, likes_total from marts.engagement_by_content "
+        "select replies, likes_total from marts.fct_engagement_by_content "
         "where content_id = 'Xk3vTq9LmPw'",
     )
     assert replies == [(2, 1200 + 14 + 87 + 0)]

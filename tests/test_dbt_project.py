@@ -327,7 +327,7 @@ def test_reply_is_counted_as_reply(marts: duckdb.DuckDBPyConnection) -> None:
     video = _rows(
         marts,
         "select comments, top_level_comments, replies, unique_authors, likes_total, "
-        "likes_median from marts.engagement_by_content where content_id = ?",
+        "likes_median from marts.fct_engagement_by_content where content_id = ?",
         VIDEO_ID,
     )
     assert video == [
@@ -346,7 +346,7 @@ def test_page_without_authors_has_null_unique_authors(marts: duckdb.DuckDBPyConn
     page = _rows(
         marts,
         "select comments, replies, unique_authors, likes_total, first_comment_at "
-        "from marts.engagement_by_content where content_id = ?",
+        "from marts.fct_engagement_by_content where content_id = ?",
         PAGE_ID,
     )
     assert page == [
@@ -363,13 +363,14 @@ def test_page_without_authors_has_null_unique_authors(marts: duckdb.DuckDBPyConn
 def test_language_mix_shares_sum_to_one_per_content(marts: duckdb.DuckDBPyConnection) -> None:
     totals = dict(
         marts.execute(
-            "select content_id, sum(share_of_comments) from marts.language_mix group by 1"
+            "select content_id, sum(share_of_comments) from marts.fct_language_mix group by 1"
         ).fetchall()
     )
     assert set(totals) == {PAGE_ID, VIDEO_ID, CRANE_ID}
     assert all(total == pytest.approx(1.0) for total in totals.values()), totals
     (german_share,) = marts.execute(
-        "select share_of_comments from marts.language_mix where content_id = ? and language = 'de'",
+        "select share_of_comments from marts.fct_language_mix "
+        "where content_id = ? and language = 'de'",
         [PAGE_ID],
     ).fetchone()
     assert german_share == pytest.approx(1 / len(PAGE_COMMENTS))
@@ -399,7 +400,7 @@ def test_engagement_daily_buckets_by_utc_day(marts: duckdb.DuckDBPyConnection) -
     days = _rows(
         marts,
         "select cast(comment_date as varchar) as day, comments, replies, likes_total "
-        "from marts.engagement_daily where content_id = ? order by day",
+        "from marts.fct_engagement_daily where content_id = ? order by day",
         VIDEO_ID,
     )
     assert days == [
@@ -407,7 +408,7 @@ def test_engagement_daily_buckets_by_utc_day(marts: duckdb.DuckDBPyConnection) -
         {"day": "2026-01-02", "comments": 1, "replies": 0, "likes_total": 3},
     ]
     (page_days,) = marts.execute(
-        "select count(*) from marts.engagement_daily where content_id = ?", [PAGE_ID]
+        "select count(*) from marts.fct_engagement_daily where content_id = ?", [PAGE_ID]
     ).fetchone()
     assert page_days == 0  # no publication times on a scraped page
 
@@ -418,7 +419,7 @@ def test_theme_summary_picks_the_german_comment_as_example(
     rows = _rows(
         marts,
         "select comments, share_of_content_comments, example_comment_id, example_text_excerpt "
-        "from marts.theme_summary where content_id = ? and theme = 'cost_money' "
+        "from marts.fct_theme_summary where content_id = ? and theme = 'cost_money' "
         "and language = 'de'",
         PAGE_ID,
     )
@@ -463,7 +464,7 @@ def test_engagement_counts_spam_apart(marts: duckdb.DuckDBPyConnection) -> None:
     rows = _rows(
         marts,
         "select comments, spam_comments, unique_authors, likes_total, likes_median "
-        "from marts.engagement_by_content where content_id = ?",
+        "from marts.fct_engagement_by_content where content_id = ?",
         CRANE_ID,
     )
     non_spam = [c for c in CRANE_COMMENTS if c[0] not in CRANE_SPAM]
@@ -486,7 +487,7 @@ def test_language_mix_and_confidence_say_how_far_to_trust_the_split(
         for row in _rows(
             marts,
             "select language, comments, spam_comments, share_of_comments, language_detectors "
-            "from marts.language_mix where content_id = ?",
+            "from marts.fct_language_mix where content_id = ?",
             CRANE_ID,
         )
     }
@@ -501,7 +502,7 @@ def test_language_mix_and_confidence_say_how_far_to_trust_the_split(
         marts,
         "select comments, und_comments, low_confidence_comments, share_und, "
         "share_low_confidence, share_trusted, languages, median_confidence "
-        "from marts.language_confidence where scope = 'content' and content_id = ?",
+        "from marts.fct_language_confidence where scope = 'content' and content_id = ?",
         CRANE_ID,
     )
     assert confidence == [
@@ -518,7 +519,7 @@ def test_language_mix_and_confidence_say_how_far_to_trust_the_split(
     ]
     overall = _rows(
         marts,
-        "select language_detector, comments from marts.language_confidence "
+        "select language_detector, comments from marts.fct_language_confidence "
         "where scope = 'all' order by language_detector",
     )
     # the fixture rows of the first two contents carry no detector
@@ -534,7 +535,7 @@ def test_moments_count_comments_per_second_without_spam(
     crane = _rows(
         marts,
         "select second, moment_label, mentions, likes_total, example_comment_id "
-        "from marts.moments where content_id = ? order by second",
+        "from marts.fct_moments where content_id = ? order by second",
         CRANE_ID,
     )
     assert crane == [
@@ -547,7 +548,7 @@ def test_moments_count_comments_per_second_without_spam(
     page = _rows(
         marts,
         "select second, mentions, example_comment_id, example_text_excerpt "
-        "from marts.moments where content_id = ?",
+        "from marts.fct_moments where content_id = ?",
         PAGE_ID,
     )
     assert len(page) == 1
@@ -563,7 +564,7 @@ def test_content_topics_find_the_sky_crane(marts: duckdb.DuckDBPyConnection) -> 
         for row in _rows(
             marts,
             "select term_type, term, comments_with_term, contents_with_term, tfidf "
-            "from marts.content_topics where content_id = ? and rank = 1",
+            "from marts.fct_content_topics where content_id = ? and rank = 1",
             CRANE_ID,
         )
     }
@@ -577,7 +578,7 @@ def test_content_topics_find_the_sky_crane(marts: duckdb.DuckDBPyConnection) -> 
     terms = {
         term
         for (term,) in marts.execute(
-            "select term from marts.content_topics where content_id = ?", [CRANE_ID]
+            "select term from marts.fct_content_topics where content_id = ?", [CRANE_ID]
         ).fetchall()
     }
     # spam words, stop words and numbers never make a topic
@@ -616,7 +617,7 @@ def test_sentiment_is_judged_in_english_only(marts: duckdb.DuckDBPyConnection) -
         marts,
         "select sum(comments) as comments, sum(positive_comments + neutral_comments "
         "+ negative_comments + und_comments) as judged, sum(und_comments) as und, "
-        "sum(spam_comments) as spam from marts.sentiment_by_content where content_id = ?",
+        "sum(spam_comments) as spam from marts.fct_sentiment_by_content where content_id = ?",
         CRANE_ID,
     )
     non_spam = [c for c in CRANE_COMMENTS if c[0] not in CRANE_SPAM]

@@ -50,7 +50,7 @@ def test_a_snapshot_without_marts_gives_a_report_of_empty_panels(tmp_path: Path)
     data = read_report_data(snapshot)
     assert data.contents == [] and data.daily == []
     assert any("marts.dim_contents" in m for m in data.missing)
-    assert any("marts.moments" in m for m in data.missing)
+    assert any("marts.fct_moments" in m for m in data.missing)
     charts = all_charts(data)
     assert len(charts) == 9
     assert all(len(c.figure.layout.annotations) == 1 for c in charts)  # "no ..." notes
@@ -58,7 +58,7 @@ def test_a_snapshot_without_marts_gives_a_report_of_empty_panels(tmp_path: Path)
     path = build_report(snapshot, "manual__2026-11-30T10:00:00+00:00")
     page = path.read_text()
     assert path.with_name(LATEST).read_text() == page
-    assert "not in this snapshot" in page and "marts.moments" in page
+    assert "not in this snapshot" in page and "marts.fct_moments" in page
 
 
 def test_no_snapshot_is_a_clear_error(tmp_path: Path):

@@ -370,7 +370,7 @@ def showcase(con: duckdb.DuckDBPyConnection) -> str:
     ).fetchall():
         conf = con.execute(
             "select comments, share_und, share_low_confidence, median_confidence "
-            "from marts.language_confidence where content_id = ?",
+            "from marts.fct_language_confidence where content_id = ?",
             [content_id],
         ).fetchone()
         confidence = (
@@ -381,7 +381,7 @@ def showcase(con: duckdb.DuckDBPyConnection) -> str:
         moments = ", ".join(
             f"{label} ({n})"
             for label, n in con.execute(
-                "select moment_label, mentions from marts.moments where content_id = ? "
+                "select moment_label, mentions from marts.fct_moments where content_id = ? "
                 "order by mentions desc, second limit 3",
                 [content_id],
             ).fetchall()
@@ -391,7 +391,7 @@ def showcase(con: duckdb.DuckDBPyConnection) -> str:
             terms[term_type] = ", ".join(
                 term
                 for (term,) in con.execute(
-                    "select term from marts.content_topics where content_id = ? "
+                    "select term from marts.fct_content_topics where content_id = ? "
                     "and term_type = ? order by rank limit 5",
                     [content_id, term_type],
                 ).fetchall()

@@ -1,4 +1,4 @@
-{#- content_topics: whether a token counts (3+ characters, not only digits, not a stop word of
+{#- fct_content_topics: whether a token counts (3+ characters, not only digits, not a stop word of
     the comment's language or English; for a language without a list, not a stop word of any
     language), and its light stem (a final "s" dropped from 5+ characters not ending in
     ss/is/us). `stop_words` is the alias of the stop_words row joined on the token (NULL when it

@@ -1,5 +1,5 @@
 -- Stop words are compared with lower-cased tokens split on every non-letter/non-digit
--- (content_topics.sql): a word with a capital, a space or punctuation, or under 3 characters
+-- (fct_content_topics.sql): a word with a capital, a space or punctuation, or under 3 characters
 -- (tokens that short are dropped anyway) would never be used.
 
 select

@@ -21,7 +21,7 @@ def render(snapshot: Path) -> str:
         contents = con.execute(
             "select d.platform, d.content_id, coalesce(d.title, '(no title)'), "
             "e.comments, e.replies from marts.dim_contents d "
-            "join marts.engagement_by_content e using (platform, content_id) "
+            "join marts.fct_engagement_by_content e using (platform, content_id) "
             "order by e.comments desc, d.content_id"
         ).fetchall()
         out.append("")
@@ -40,13 +40,13 @@ def render(snapshot: Path) -> str:
                 "(spam excluded)"
             )
             languages = con.execute(
-                "select language, comments from marts.language_mix "
+                "select language, comments from marts.fct_language_mix "
                 "where platform = ? and content_id = ? order by comments desc, language",
                 [platform, content_id],
             ).fetchall()
             out.append("    languages: " + ", ".join(f"{lang} {n}" for lang, n in languages))
             themes = con.execute(
-                "select theme, sum(comments) as n from marts.theme_summary "
+                "select theme, sum(comments) as n from marts.fct_theme_summary "
                 "where platform = ? and content_id = ? group by theme having sum(comments) > 0 "
                 "order by n desc, theme limit 5",
                 [platform, content_id],

@@ -1,5 +1,5 @@
 -- Per content (content_key) and term: how many of the content's non-spam comments use it, and
--- the term as shown (its most frequent surface form in the content). content_topics turns these
+-- the term as shown (its most frequent surface form in the content). fct_content_topics turns these
 -- into TF-IDF over the whole warehouse; see there for what a token and a term are. Terms used
 -- by one comment only are kept: they count for the corpus (contents_with_term).
 --

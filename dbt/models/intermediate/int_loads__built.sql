@@ -4,14 +4,14 @@
 {{ config(materialized='incremental', incremental_strategy='append') }}
 -- depends_on: {{ ref('fct_comments') }}
 -- depends_on: {{ ref('dim_contents') }}
--- depends_on: {{ ref('content_topics') }}
--- depends_on: {{ ref('engagement_by_content') }}
--- depends_on: {{ ref('engagement_daily') }}
--- depends_on: {{ ref('language_confidence') }}
--- depends_on: {{ ref('language_mix') }}
--- depends_on: {{ ref('moments') }}
--- depends_on: {{ ref('sentiment_by_content') }}
--- depends_on: {{ ref('theme_summary') }}
+-- depends_on: {{ ref('fct_content_topics') }}
+-- depends_on: {{ ref('fct_engagement_by_content') }}
+-- depends_on: {{ ref('fct_engagement_daily') }}
+-- depends_on: {{ ref('fct_language_confidence') }}
+-- depends_on: {{ ref('fct_language_mix') }}
+-- depends_on: {{ ref('fct_moments') }}
+-- depends_on: {{ ref('fct_sentiment_by_content') }}
+-- depends_on: {{ ref('fct_theme_summary') }}
 
 select load_id
 

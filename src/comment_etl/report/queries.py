@@ -117,47 +117,47 @@ def _contents(r: _Reader, data: ReportData) -> None:
 
 
 def _daily(r: _Reader, data: ReportData) -> None:
-    if r.has("marts.engagement_daily", "content_key", "comment_date", "comments"):
+    if r.has("marts.fct_engagement_daily", "content_key", "comment_date", "comments"):
         data.daily = r.rows(
-            "select content_key, comment_date, comments from marts.engagement_daily "
+            "select content_key, comment_date, comments from marts.fct_engagement_daily "
             "order by comment_date, content_key"
         )
 
 
 def _languages(r: _Reader, data: ReportData) -> None:
-    if r.has("marts.language_mix", "content_key", "language", "comments"):
+    if r.has("marts.fct_language_mix", "content_key", "language", "comments"):
         data.languages = r.rows(
-            "select content_key, language, comments from marts.language_mix "
+            "select content_key, language, comments from marts.fct_language_mix "
             "where comments > 0 order by content_key, comments desc, language"
         )
 
 
 def _themes(r: _Reader, data: ReportData) -> None:
     """Share of each language's non-spam comments that carry each theme (all contents)."""
-    if r.has("marts.theme_summary", "theme", "language", "comments") and r.has(
-        "marts.language_mix", "language", "comments"
+    if r.has("marts.fct_theme_summary", "theme", "language", "comments") and r.has(
+        "marts.fct_language_mix", "language", "comments"
     ):
         data.themes = r.rows(
             "with per_language as ("
-            "  select language, sum(comments) as language_comments from marts.language_mix"
+            "  select language, sum(comments) as language_comments from marts.fct_language_mix"
             "  group by language having sum(comments) > 0) "
             "select t.theme, t.language, sum(t.comments) as comments, "
             "  sum(t.comments) / any_value(p.language_comments) as share "
-            "from marts.theme_summary t join per_language p using (language) "
+            "from marts.fct_theme_summary t join per_language p using (language) "
             "group by t.theme, t.language order by t.theme, t.language"
         )
 
 
 def _moments(r: _Reader, data: ReportData) -> None:
-    if r.has("marts.moments", "content_key", "second", "moment_label", "mentions"):
+    if r.has("marts.fct_moments", "content_key", "second", "moment_label", "mentions"):
         excerpt = (
             "example_text_excerpt"
-            if r.has("marts.moments", "example_text_excerpt")
+            if r.has("marts.fct_moments", "example_text_excerpt")
             else "null::varchar"
         )
         data.moments = r.rows(
             f"select content_key, second, moment_label, mentions, {excerpt} as excerpt "
-            "from marts.moments "
+            "from marts.fct_moments "
             "qualify row_number() over ("
             "  partition by content_key order by mentions desc, second) <= ? "
             "order by content_key, second",
@@ -166,11 +166,11 @@ def _moments(r: _Reader, data: ReportData) -> None:
 
 
 def _spam(r: _Reader, data: ReportData) -> None:
-    if r.has("marts.engagement_by_content", "content_key", "comments", "spam_comments"):
+    if r.has("marts.fct_engagement_by_content", "content_key", "comments", "spam_comments"):
         data.spam_by_content = r.rows(
             "select content_key, comments, spam_comments, "
             "  spam_comments / nullif(comments + spam_comments, 0) as spam_share "
-            "from marts.engagement_by_content order by content_key"
+            "from marts.fct_engagement_by_content order by content_key"
         )
     if r.has("marts.fct_comments", "is_spam", "spam_reasons"):
         data.spam_reasons = r.rows(
@@ -182,10 +182,10 @@ def _spam(r: _Reader, data: ReportData) -> None:
 
 
 def _topics(r: _Reader, data: ReportData) -> None:
-    if r.has("marts.content_topics", "content_key", "term_type", "rank", "term", "tfidf"):
+    if r.has("marts.fct_content_topics", "content_key", "term_type", "rank", "term", "tfidf"):
         data.topics = r.rows(
             "select content_key, term_type, rank, term, comments_with_term, tfidf "
-            "from marts.content_topics where rank <= ? "
+            "from marts.fct_content_topics where rank <= ? "
             "order by content_key, term_type desc, rank",
             [TOP_TERMS],
         )
@@ -209,15 +209,15 @@ def _quality(r: _Reader, data: ReportData) -> None:
             "group by 1 order by records desc, reason limit ?",
             [TOP_REASONS],
         )
-    if r.has("marts.language_confidence", "scope", "comments", "und_comments"):
+    if r.has("marts.fct_language_confidence", "scope", "comments", "und_comments"):
         low = (
             "sum(low_confidence_comments)"
-            if r.has("marts.language_confidence", "low_confidence_comments")
+            if r.has("marts.fct_language_confidence", "low_confidence_comments")
             else "null"
         )
         rows = r.rows(
             f"select sum(comments) as comments, sum(und_comments) as und_comments, "
-            f"{low} as low_confidence_comments from marts.language_confidence "
+            f"{low} as low_confidence_comments from marts.fct_language_confidence "
             "where scope = 'all'"
         )
         row = rows[0] if rows else {}

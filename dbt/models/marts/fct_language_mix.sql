@@ -2,7 +2,7 @@
 -- spam_comments counts the spam apart. The shares of a content sum to 1; they are NULL for a
 -- content whose comments are all spam. language_detectors names the detector(s) behind the
 -- labels (spam included): a content loaded twice with different detectors shows both, and
--- language_confidence says how far to trust them.
+-- fct_language_confidence says how far to trust them.
 --
 -- Incremental: a build recomputes the touched contents (int_contents__touched) only.
 {{ config(

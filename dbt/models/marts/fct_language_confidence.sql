@@ -1,9 +1,9 @@
 -- How far to trust the language split, per content and detector, plus one overall row per
--- detector (scope = 'all', no content). Over non-spam comments, like language_mix.
+-- detector (scope = 'all', no content). Over non-spam comments, like fct_language_mix.
 -- * und: the detector gave no label (too few letters, or below its own threshold);
 -- * low confidence: a label with confidence below var('language_low_confidence_below');
 -- * trusted: the rest. median_confidence is over the labelled (not und) comments.
--- A small content, a high share_und or a low share_trusted: read its language_mix with care.
+-- A small content, a high share_und or a low share_trusted: read its fct_language_mix with care.
 
 with
 

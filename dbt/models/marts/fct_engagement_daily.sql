@@ -1,6 +1,6 @@
 -- Engagement per content per UTC day, for comments whose publication time is known (scraped
--- pages have none: their comments are in engagement_by_content but on no day here). Like
--- engagement_by_content, the counts are over non-spam comments; spam_comments apart.
+-- pages have none: their comments are in fct_engagement_by_content but on no day here). Like
+-- fct_engagement_by_content, the counts are over non-spam comments; spam_comments apart.
 --
 -- Incremental: a build recomputes the touched contents (int_contents__touched) only.
 {{ config(
