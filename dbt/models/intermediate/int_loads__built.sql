@@ -1,7 +1,11 @@
 -- The loads whose rows every incremental model holds: written last in a build (it depends on
 -- every model that reads int_loads__unbuilt), so a build that fails anywhere before leaves
 -- these loads unbuilt and the next build touches their keys again.
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='load_id'
+) }}
 -- depends_on: {{ ref('fct_comments') }}
 -- depends_on: {{ ref('dim_contents') }}
 -- depends_on: {{ ref('fct_content_topics') }}
