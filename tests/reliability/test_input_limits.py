@@ -200,3 +200,25 @@ def test_a_csv_header_over_the_size_limit_fails_the_file(tmp_path):
         f"FileUnreadable: CSV header: record too large: {len(header) + 2} bytes, over the "
         "limit of 1000 bytes (COMMENTS_MAX_RECORD_BYTES); not loaded"
     )
+
+
+def test_a_count_beyond_64_bits_is_a_reject_not_an_environmental_error(tmp_path):
+    """A score of 10**20 cannot be stored as BIGINT: that record is rejected with its line and
+    the reason, the others load and the run stays green (it used to raise OverflowError while
+    writing the batch, which failed the task as environmental and retried it forever)."""
+    settings = make_settings(tmp_path)
+    path = settings.landing_dir / "RC_2025-01.ndjson"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        reddit_line("ok1", "a normal comment"),
+        reddit_line("huge", "a comment with an impossible score", score=10**20),
+        reddit_line("ok2", "another normal comment"),
+    ]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    summary = run_steps(settings, "run1")
+    assert (summary["files_loaded"], summary["comments"], summary["rejects"]) == (1, 2, 1)
+    ((record_number, reason),) = query(
+        settings.warehouse, "select record_number, reason from staging.rejects"
+    )
+    assert record_number == 2
+    assert "64-bit" in reason and "score" in reason

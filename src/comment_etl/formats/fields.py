@@ -17,28 +17,42 @@ _COUNT = re.compile(r"^\s*([0-9][0-9,.\s]*)\s*([KkMmBb]?)\s*$")
 _MULTIPLIER = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 #: Epoch seconds (or milliseconds) as text: 9+ digits, so an 8-digit ISO date stays a date.
 _EPOCH_TEXT = re.compile(r"^-?\d{9,}(?:\.\d*)?$")
+#: Counts and ids are stored as BIGINT: a value outside it is bad input, not an overflow later.
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _DAY_MONTH_YEAR = re.compile(
     r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
 
 
+def _int64(value: int) -> int:
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        digits = str(value)
+        shown = digits if len(digits) <= 24 else f"{digits[:20]}... ({len(digits)} digits)"
+        raise ValueError(f"integer out of the 64-bit range: {shown}")
+    return value
+
+
 def to_int(value: Any) -> int | None:
-    """Integers from ints, floats without fraction, numeric strings; None for null/empty."""
+    """Integers from ints, floats without fraction, numeric strings; None for null/empty.
+
+    A value outside the 64-bit range raises ValueError (a reject), never an OverflowError."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise ValueError(f"expected an integer, got boolean {value!r}")
     if isinstance(value, int):
-        return value
+        return _int64(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"expected an integer, got {value!r}")
-        return int(value)
+        return _int64(int(value))
     if isinstance(value, str):
         text = value.strip().replace(",", "")
         if not text:
             return None
-        return int(float(text)) if "." in text or "e" in text.lower() else int(text)
+        if "." in text or "e" in text.lower():
+            return to_int(float(text))
+        return _int64(int(text))
     raise ValueError(f"expected an integer, got {type(value).__name__}")
 
 
@@ -47,7 +61,7 @@ def display_count(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
+        return to_int(value)
     text = str(value).strip()
     if not text:
         return None
@@ -56,7 +70,7 @@ def display_count(value: Any) -> int | None:
         raise ValueError(f"not a count: {text!r}")
     number, suffix = match.groups()
     number = number.replace(",", "").replace(" ", "")
-    return round(float(number) * _MULTIPLIER[suffix.lower()])
+    return _int64(round(float(number) * _MULTIPLIER[suffix.lower()]))
 
 
 def epoch_to_utc(value: Any) -> datetime | None:
