@@ -13,6 +13,7 @@
     unique_key=['platform', 'content_id']
 ) }}
 -- depends_on: {{ ref('int_contents__touched') }}
+{%- set newest_first = 'observed_at desc, ingested_at desc, source_file asc' %}
 
 with
 
@@ -35,27 +36,11 @@ latest as (
     select
         platform,
         content_id,
-        any_value(
-            title order by observed_at desc, ingested_at desc, source_file asc
-        ) as title,
-        any_value(
-            description order by observed_at desc, ingested_at desc, source_file asc
-        ) as description,
-        any_value(
-            url order by observed_at desc, ingested_at desc, source_file asc
-        ) as url,
-        any_value(
-            channel order by observed_at desc, ingested_at desc, source_file asc
-        ) as channel,
-        any_value(
-            published_at order by observed_at desc, ingested_at desc, source_file asc
-        ) as published_at,
-        first(
-            source_file order by observed_at desc, ingested_at desc, source_file asc
-        ) as latest_source_file,
-        first(
-            load_id order by observed_at desc, ingested_at desc, source_file asc
-        ) as latest_load_id,
+        {%- for column in ['title', 'description', 'url', 'channel', 'published_at'] %}
+        any_value({{ column }} order by {{ newest_first }}) as {{ column }},
+        {%- endfor %}
+        first(source_file order by {{ newest_first }}) as latest_source_file,
+        first(load_id order by {{ newest_first }}) as latest_load_id,
         count(*) as observation_count,
         min(ingested_at) as first_ingested_at,
         max(ingested_at) as last_ingested_at
