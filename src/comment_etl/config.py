@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from comment_etl.warehouse.target import Lake, Warehouse, parse_warehouse
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: Name of the one-slot Airflow pool that serializes every DuckDB writer.
@@ -35,7 +37,10 @@ DEFAULT_MAX_DECOMPRESSION_RATIO = 200.0
 #: (env var / Airflow Variable name, default) for each setting.
 DEFAULTS: dict[str, str] = {
     "COMMENTS_LANDING_DIR": "data/landing",
+    # A DuckDB file, or a DuckLake catalog "ducklake:postgres:dbname=... host=..." (README
+    # "Scaling out"), whose Parquet files go to COMMENTS_LAKE_DATA_PATH.
     "COMMENTS_WAREHOUSE": "data/warehouse/comments.duckdb",
+    "COMMENTS_LAKE_DATA_PATH": "data/lake/",
     "COMMENTS_BI_SNAPSHOT": "data/warehouse/comments_bi.duckdb",
     "COMMENTS_WORK_DIR": "data/work",
     "COMMENTS_DBT_PROJECT_DIR": "dbt",
@@ -64,7 +69,7 @@ DEFAULTS: dict[str, str] = {
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
-    warehouse: Path
+    warehouse: Warehouse
     bi_snapshot: Path
     work_dir: Path
     dbt_project_dir: Path
@@ -86,14 +91,18 @@ class Settings:
 
     def ensure_dirs(self) -> None:
         """Create every folder the pipeline writes to (a fresh Airflow home has none)."""
-        for folder in (
-            self.landing_dir,
-            self.warehouse.parent,
-            self.bi_snapshot.parent,
-            self.work_dir,
-            self.dbt_target_dir,
-        ):
+        folders = [self.landing_dir, self.bi_snapshot.parent, self.work_dir, self.dbt_target_dir]
+        if isinstance(self.warehouse, Path):
+            folders.append(self.warehouse.parent)
+        elif "://" not in self.warehouse.data_path:
+            folders.append(Path(self.warehouse.data_path))
+        for folder in folders:
             folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def lake(self) -> Lake | None:
+        """The DuckLake when the warehouse is one (lake mode), else None."""
+        return self.warehouse if isinstance(self.warehouse, Lake) else None
 
 
 def _airflow_overrides() -> dict[str, str]:
@@ -138,7 +147,7 @@ def load_settings(use_variables: bool = False) -> Settings:
 
     return Settings(
         landing_dir=_resolve(get("COMMENTS_LANDING_DIR")),
-        warehouse=_resolve(get("COMMENTS_WAREHOUSE")),
+        warehouse=_warehouse(get("COMMENTS_WAREHOUSE"), get("COMMENTS_LAKE_DATA_PATH")),
         bi_snapshot=_resolve(get("COMMENTS_BI_SNAPSHOT")),
         work_dir=_resolve(get("COMMENTS_WORK_DIR")),
         dbt_project_dir=_resolve(get("COMMENTS_DBT_PROJECT_DIR")),
@@ -158,6 +167,16 @@ def load_settings(use_variables: bool = False) -> Settings:
         max_document_bytes=int(get("COMMENTS_MAX_DOCUMENT_BYTES")),
         max_decompression_ratio=float(get("COMMENTS_MAX_DECOMPRESSION_RATIO")),
     )
+
+
+def _warehouse(value: str, data_path: str) -> Warehouse:
+    target = parse_warehouse(value, data_path)
+    if isinstance(target, Path):
+        return _resolve(str(target))
+    if "://" not in data_path:  # a local folder (object storage URLs stay as they are)
+        local = str(_resolve(data_path))
+        return Lake(target.catalog, local + "/" if data_path.endswith("/") else local)
+    return target
 
 
 def _split(value: str) -> tuple[str, ...]:

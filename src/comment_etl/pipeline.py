@@ -21,9 +21,10 @@ from comment_etl.transform.build_needed import (
     record_build,
 )
 from comment_etl.transform.dbt_build import run_dbt_build
-from comment_etl.warehouse.connect import known_sha256, ledger_fingerprint
-from comment_etl.warehouse.load import cleanup_outputs, load_run
-from comment_etl.warehouse.publish import publish_snapshot
+from comment_etl.warehouse.connect import connect, known_sha256, ledger_fingerprint
+from comment_etl.warehouse.load import LoadSummary, cleanup_outputs, load_run
+from comment_etl.warehouse.publish import bi_source, publish_snapshot
+from comment_etl.warehouse.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,11 @@ def source_findings(results: dict[str, Any] | None) -> list[str]:
 def discover(settings: Settings, run_day: date | None = None) -> list[dict[str, Any]]:
     """New files in the landing folder (by sha256 against the ledger), up to the run's day."""
     settings.ensure_dirs()
+    if settings.lake:
+        # Created here, once: the parse tasks that stage their files in parallel then only
+        # append (concurrent DDL on one catalog would conflict).
+        with connect(settings.lake) as con:
+            ensure_schema(con)
     known = known_sha256(settings.warehouse)
     candidates = scan_landing(
         settings.landing_dir, settings.landing_quiet_seconds, up_to_day=run_day
@@ -106,6 +112,10 @@ def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[s
 
     An environmental error (disk full, I/O error) raises: the task is retried and the file is not
     recorded. A file that changed since discovery yields a `skipped` manifest (not recorded).
+
+    In lake mode the task also stages its file (one transaction with its ledger row), in
+    parallel with the other parse tasks: the lake takes concurrent appends, a file never waits
+    for the others, and `load` only counts what the parse tasks staged.
     """
     item = Candidate(**candidate)
     if item.invalid_reason:
@@ -130,7 +140,7 @@ def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[s
         batch_rows=settings.parse_batch_rows,
         detector=settings.language_detector,
         hints=hints,
-        language_cache=settings.bi_snapshot,
+        language_cache=bi_source(settings.warehouse, settings.bi_snapshot),
         language_workers=settings.language_workers or None,
         max_record_bytes=settings.max_record_bytes,
         max_document_bytes=settings.max_document_bytes,
@@ -138,14 +148,24 @@ def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[s
         verify_bytes=True,
     )
     manifest.modified_at = item.modified_at
+    if settings.lake:
+        manifest.staged = load_run(settings.lake, [manifest], run_key).to_dict()
+        cleanup_outputs([manifest])
     return manifest.to_dict()
 
 
 def load(settings: Settings, manifests: list[dict[str, Any]], load_id: str) -> dict[str, Any]:
-    """Load every parsed file of the run in one transaction, then drop the Parquet files."""
+    """Load every parsed file of the run in one transaction, then drop the Parquet files.
+
+    Files a parse task already staged (lake mode) are only counted in the summary.
+    """
     parsed = [Manifest.from_dict(m) for m in manifests if m]
-    summary = load_run(settings.warehouse, parsed, load_id)
-    cleanup_outputs(parsed)
+    pending = [manifest for manifest in parsed if manifest.staged is None]
+    summary = load_run(settings.warehouse, pending, load_id) if pending else LoadSummary(load_id)
+    for manifest in parsed:
+        if manifest.staged is not None:
+            summary.add(manifest.staged)
+    cleanup_outputs(pending)
     return summary.to_dict()
 
 
@@ -162,7 +182,7 @@ def marts_are_stale(settings: Settings, load_summary: dict[str, Any] | None = No
         load_summary, settings.dbt_project_dir, settings.dbt_target_dir, settings.warehouse
     )
     current = ledger_fingerprint(settings.warehouse)
-    published = ledger_fingerprint(settings.bi_snapshot)
+    published = ledger_fingerprint(bi_source(settings.warehouse, settings.bi_snapshot))
     if current != published:
         reasons.append(f"staging ledger {current} is not the published one ({published})")
     if reasons:
@@ -205,9 +225,10 @@ def build_marts(settings: Settings) -> dict[str, Any]:
 
 
 def publish(settings: Settings) -> dict[str, int]:
-    """Swap in a new BI snapshot and return rows per mart (the asset event's metadata)."""
+    """Publish the marts to BI and return rows per mart (the asset event's metadata)."""
     counts = publish_snapshot(settings.warehouse, settings.bi_snapshot)
-    log.info("published %r: %s", str(settings.bi_snapshot), counts)
+    published = bi_source(settings.warehouse, settings.bi_snapshot)
+    log.info("published %r: %s", str(published), counts)
     return counts
 
 

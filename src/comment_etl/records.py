@@ -183,6 +183,8 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)
     #: The file's modification time (epoch seconds) when discovered.
     modified_at: float | None = None
+    #: Lake mode: the parse task staged the file itself; this is its `LoadSummary` as a dict.
+    staged: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

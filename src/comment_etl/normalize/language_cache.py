@@ -17,6 +17,7 @@ import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import duckdb
@@ -33,6 +34,8 @@ from comment_etl.normalize.language import (
     clean_for_detection,
     has_letters,
 )
+from comment_etl.warehouse.connect import connect
+from comment_etl.warehouse.target import Warehouse, as_warehouse, exists
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +96,7 @@ class CachedLabeler:
     def __init__(
         self,
         detector: Detector,
-        snapshot: str | Path | None = None,
+        snapshot: Warehouse | str | None = None,
         new_labels_path: str | Path | None = None,
     ):
         self.detector = detector
@@ -107,9 +110,12 @@ class CachedLabeler:
         self._new_path = Path(new_labels_path) if new_labels_path else None
         self._writer: pq.ParquetWriter | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
-        if snapshot is not None and Path(snapshot).exists():
+        self._session = ExitStack()
+        if snapshot is not None and exists(as_warehouse(snapshot)):
             try:
-                self._con = duckdb.connect(str(snapshot), read_only=True)
+                self._con = self._session.enter_context(
+                    connect(as_warehouse(snapshot), read_only=True)
+                )
                 self._con.execute("select 1 from staging.language_cache limit 0")
             except duckdb.Error:
                 self.close()
@@ -117,7 +123,7 @@ class CachedLabeler:
     def close(self) -> None:
         """Close the snapshot and the new-labels file (an empty file if nothing was new)."""
         if self._con is not None:
-            self._con.close()
+            self._session.close()
             self._con = None
         if self._writer is not None:
             self._writer.close()

@@ -61,6 +61,7 @@ from comment_etl.records import (
     Reject,
     SourceFile,
 )
+from comment_etl.warehouse.target import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class _CommentBatches:
         source_file: str,
         batch_rows: int,
         detector_name: str,
-        language_cache: str | Path | None,
+        language_cache: Warehouse | None,
         workers: int | None = None,
     ):
         self.path = path
@@ -213,7 +214,7 @@ def parse_file(
     batch_rows: int = 50_000,
     detector: str = "langdetect",
     hints: dict[str, str] | None = None,
-    language_cache: str | Path | None = None,
+    language_cache: Warehouse | None = None,
     language_workers: int | None = None,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
@@ -268,7 +269,7 @@ def _parse_file(
     batch_rows: int,
     detector: str,
     hints: dict[str, str] | None,
-    language_cache: str | Path | None,
+    language_cache: Warehouse | None,
     language_workers: int | None,
     max_ratio: float,
     verify_bytes: bool,

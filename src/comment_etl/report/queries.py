@@ -66,6 +66,7 @@ class _Reader:
         self.missing: list[str] = []
         rows = con.execute(
             "select table_schema, table_name, column_name from information_schema.columns"
+            " where table_catalog = current_database()"
         ).fetchall()
         self.columns: dict[str, set[str]] = {}
         for schema, table, column in rows:

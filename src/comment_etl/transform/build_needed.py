@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from comment_etl.warehouse.connect import connect
+from comment_etl.warehouse.target import Warehouse, exists
 
 #: Written to the dbt target folder after a successful build.
 FINGERPRINT_FILE = "built_project.sha256"
@@ -41,13 +42,14 @@ def project_fingerprint(project_dir: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _has_marts(warehouse: Path) -> bool:
-    if not warehouse.exists():
+def _has_marts(warehouse: Warehouse) -> bool:
+    if not exists(warehouse):
         return False
     try:
         with connect(warehouse, read_only=True) as con:
             found = con.execute(
                 "select count(*) from information_schema.tables where table_schema = 'marts'"
+                " and table_catalog = current_database()"
             ).fetchone()
     except duckdb.Error:
         return False
@@ -55,7 +57,7 @@ def _has_marts(warehouse: Path) -> bool:
 
 
 def reasons_to_rebuild_whole(
-    project_dir: str | Path, target_dir: str | Path, warehouse: str | Path
+    project_dir: str | Path, target_dir: str | Path, warehouse: Warehouse
 ) -> list[str]:
     """Why the next build must rebuild every model from scratch (`dbt build --full-refresh`)
     instead of recomputing what the new loads touch; empty when incremental is safe."""
@@ -65,7 +67,7 @@ def reasons_to_rebuild_whole(
         reasons.append("no successful build recorded")
     elif recorded.read_text().strip() != project_fingerprint(project_dir):
         reasons.append("the dbt project changed since the last build")
-    if not _has_marts(Path(warehouse)):
+    if not _has_marts(warehouse):
         reasons.append("the warehouse has no marts")
     return reasons
 
@@ -74,7 +76,7 @@ def reasons_to_build(
     load_summary: dict[str, Any] | None,
     project_dir: str | Path,
     target_dir: str | Path,
-    warehouse: str | Path,
+    warehouse: Warehouse,
 ) -> list[str]:
     """Why the marts must be built now; empty when they are up to date."""
     reasons = []

@@ -31,7 +31,9 @@ from pathlib import Path
 
 from comment_etl.transform.seed_patterns import check_seed_patterns
 from comment_etl.warehouse.connect import connect, explain_lock_error
+from comment_etl.warehouse.extensions import ensure_extension_directory
 from comment_etl.warehouse.limits import dbt_env
+from comment_etl.warehouse.target import Lake, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -159,9 +161,28 @@ def dbt_subprocess_env(target_dir: Path, **settings: str) -> dict[str, str]:
     }
 
 
+def profile_target(warehouse: Warehouse) -> tuple[str, dict[str, str]]:
+    """The dbt/profiles.yml target for `warehouse` and the environment its profile reads.
+
+    A `Lake` pinned to a snapshot (the published one) gets the read-only ``lake_snapshot``
+    target; a lake otherwise ``lake``; a file ``local``.
+    """
+    if isinstance(warehouse, Lake):
+        env = {
+            "COMMENTS_LAKE_URI": warehouse.uri,
+            "COMMENTS_LAKE_DATA_PATH": warehouse.data_path,
+            "COMMENTS_DUCKDB_EXTENSION_DIR": str(ensure_extension_directory()),
+        }
+        if warehouse.snapshot_version is None:
+            return "lake", env
+        env["COMMENTS_LAKE_SNAPSHOT_VERSION"] = str(warehouse.snapshot_version)
+        return "lake_snapshot", env
+    return "local", {"COMMENTS_WAREHOUSE": str(Path(warehouse).resolve())}
+
+
 def run_dbt_build(
     project_dir: str | Path,
-    warehouse: str | Path,
+    warehouse: Warehouse,
     target_dir: str | Path,
     extra_args: list[str] | None = None,
 ) -> DbtResult:
@@ -169,13 +190,13 @@ def run_dbt_build(
     project_dir, target_dir = Path(project_dir), Path(target_dir)
     target_dir.mkdir(parents=True, exist_ok=True)
     check_seed_patterns(project_dir)
-    with connect(warehouse):  # WarehouseLocked names the holder before dbt's traceback would
-        pass
+    if not isinstance(warehouse, Lake):
+        with connect(warehouse):  # WarehouseLocked names the holder before dbt's traceback
+            pass
     run_results = target_dir / "target" / "run_results.json"
     run_results.unlink(missing_ok=True)  # never explain this run with an older run's results
-    env = dbt_subprocess_env(
-        target_dir, COMMENTS_WAREHOUSE=str(Path(warehouse).resolve()), **dbt_env(warehouse)
-    )
+    target, target_env = profile_target(warehouse)
+    env = dbt_subprocess_env(target_dir, **target_env, **dbt_env(warehouse))
     command = [
         dbt_executable(),
         "build",
@@ -183,6 +204,8 @@ def run_dbt_build(
         str(project_dir),
         "--profiles-dir",
         str(project_dir),
+        "--target",
+        target,
         *(extra_args or []),
     ]
     log.info("running: %s", " ".join(command))
@@ -197,7 +220,7 @@ def run_dbt_build(
 
 
 def _failure_message(
-    returncode: int, progress: _Progress, failures: list[str], warehouse: str | Path
+    returncode: int, progress: _Progress, failures: list[str], warehouse: Warehouse
 ) -> str:
     """Why this dbt process failed, from its own results and output only."""
     if progress.lock_error:

@@ -23,7 +23,9 @@ from typing import Any
 import duckdb
 
 from comment_etl.sources.redact import redact
+from comment_etl.warehouse.extensions import ensure_extension_directory
 from comment_etl.warehouse.limits import duckdb_config
+from comment_etl.warehouse.target import LAKE_ALIAS, Lake, Warehouse, exists
 
 _LOCK = re.compile(r"Could not set lock on file", re.IGNORECASE)
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
@@ -47,7 +49,7 @@ def _command_line(pid: int) -> list[str]:
     return [part.decode("utf-8", errors="replace") for part in raw.split(b"\0") if part]
 
 
-def explain_lock_error(message: str, warehouse: str | Path) -> str | None:
+def explain_lock_error(message: str, warehouse: Warehouse | str) -> str | None:
     """A clear explanation when `message` is DuckDB's lock conflict, else None."""
     if not _LOCK.search(message):
         return None
@@ -73,7 +75,16 @@ def explain_lock_error(message: str, warehouse: str | Path) -> str | None:
 
 
 @contextmanager
-def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    target: Warehouse | str, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB session on the warehouse file, or on the lake (attached as ``lake`` and made
+    the default catalog, so ``staging.comments`` means the same in both modes)."""
+    if isinstance(target, Lake):
+        with _connect_lake(target, read_only) as con:
+            yield con
+        return
+    path = target
     if not read_only:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -89,17 +100,32 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
         con.close()
 
 
+@contextmanager
+def _connect_lake(lake: Lake, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    config: dict[str, str | bool | int | float | list[str]] = dict(duckdb_config(lake))
+    config["extension_directory"] = str(ensure_extension_directory())
+    if not read_only and "://" not in lake.data_path:
+        Path(lake.data_path).mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(":memory:", config=config)
+    try:
+        con.execute(lake.attach_sql(read_only))
+        con.execute(f"use {LAKE_ALIAS}")
+        yield con
+    finally:
+        con.close()
+
+
 def _has_ledger(con: duckdb.DuckDBPyConnection) -> bool:
     exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'staging' and table_name = 'load_ledger'"
+        "select count(*) from information_schema.tables where table_catalog = current_database() "
+        "and table_schema = 'staging' and table_name = 'load_ledger'"
     ).fetchone()
     return bool(exists and exists[0])
 
 
-def known_sha256(path: str | Path) -> set[str]:
+def known_sha256(path: Warehouse) -> set[str]:
     """sha256 of every file already in the load ledger (loaded or failed)."""
-    if not Path(path).exists():
+    if not exists(path):
         return set()
     with connect(path, read_only=True) as con:
         if not _has_ledger(con):
@@ -107,13 +133,13 @@ def known_sha256(path: str | Path) -> set[str]:
         return {row[0] for row in con.execute("select sha256 from staging.load_ledger").fetchall()}
 
 
-def ledger_fingerprint(path: str | Path) -> str | None:
+def ledger_fingerprint(path: Warehouse | None) -> str | None:
     """A digest of the load ledger of a warehouse file (or snapshot); None when there is none.
 
     Two files with the same fingerprint hold the same loads, so marts built from one are the
     marts of the other.
     """
-    if not Path(path).exists():
+    if path is None or not exists(path):
         return None
     with connect(path, read_only=True) as con:
         if not _has_ledger(con):

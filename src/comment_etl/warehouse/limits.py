@@ -14,21 +14,26 @@ Airflow Variables: dbt reads them in its own process too):
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
+
+from comment_etl.warehouse.target import Lake, Warehouse
 
 DEFAULT_MEMORY_LIMIT = "700MB"
 DEFAULT_THREADS = "2"
 
 
-def temp_directory(warehouse: str | Path) -> Path:
+def temp_directory(warehouse: Warehouse | str) -> Path:
     configured = os.environ.get("COMMENTS_DUCKDB_TEMP_DIR")
     if configured:
         return Path(configured)
+    if isinstance(warehouse, Lake):  # its data path may be object storage: spill locally
+        return Path(tempfile.gettempdir()) / f"comment_etl_duckdb_{os.getuid()}"
     path = Path(warehouse).resolve()
     return path.with_name(path.name + ".tmp")
 
 
-def duckdb_config(warehouse: str | Path) -> dict[str, str]:
+def duckdb_config(warehouse: Warehouse | str) -> dict[str, str]:
     """`duckdb.connect(..., config=...)` settings for a connection to `warehouse`."""
     return {
         "memory_limit": os.environ.get("COMMENTS_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
@@ -37,7 +42,7 @@ def duckdb_config(warehouse: str | Path) -> dict[str, str]:
     }
 
 
-def dbt_env(warehouse: str | Path) -> dict[str, str]:
+def dbt_env(warehouse: Warehouse | str) -> dict[str, str]:
     """The same settings as environment variables for dbt's profile (dbt/profiles.yml)."""
     config = duckdb_config(warehouse)
     return {

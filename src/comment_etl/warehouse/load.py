@@ -15,10 +15,12 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from comment_etl.records import Manifest
 from comment_etl.warehouse.connect import connect
 from comment_etl.warehouse.schema import ensure_schema
+from comment_etl.warehouse.target import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,12 @@ class LoadSummary:
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
+
+    def add(self, other: dict[str, Any]) -> None:
+        """Count in the summary of another load of the same run (a file a parse task staged)."""
+        for name in ("files_loaded", "files_failed", "files_skipped", "comments", "rejects"):
+            setattr(self, name, getattr(self, name) + int(other.get(name) or 0))
+        self.failed_files.extend(other.get("failed_files") or [])
 
 
 def _modified(manifest: Manifest) -> datetime | None:
@@ -98,14 +106,19 @@ def _load_parsed(con, manifest: Manifest, load_id: str, now: datetime) -> tuple[
     return int(loaded), int(rejected) + int(duplicates)
 
 
-def load_run(warehouse: str | Path, manifests: list[Manifest], load_id: str) -> LoadSummary:
-    """Load every manifest of a run; one transaction for all of them."""
+def load_run(warehouse: Warehouse, manifests: list[Manifest], load_id: str) -> LoadSummary:
+    """Load every manifest of a run; one transaction for all of them.
+
+    In lake mode each parse task calls this for its own file, and several such transactions
+    run at once: DuckLake retries an append that conflicts with another, and the ledger check
+    inside the transaction keeps a retried task from staging its file twice.
+    """
     summary = LoadSummary(load_id=load_id)
     now = datetime.now(UTC)
     with connect(warehouse) as con:
         ensure_schema(con)
-        known = {r[0] for r in con.execute("select sha256 from staging.load_ledger").fetchall()}
         con.execute("begin transaction")
+        known = {r[0] for r in con.execute("select sha256 from staging.load_ledger").fetchall()}
         try:
             for manifest in manifests:
                 if manifest.status == "skipped":

@@ -89,7 +89,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             row[0]
             for row in con.execute(
                 "select column_name from information_schema.columns "
-                "where table_schema = 'staging' and table_name = ?",
+                "where table_catalog = current_database() and table_schema = 'staging' "
+                "and table_name = ?",
                 [table],
             ).fetchall()
         }
