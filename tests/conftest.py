@@ -105,3 +105,47 @@ def webhook(no_proxy):
     yield f"http://127.0.0.1:{server.server_port}", received
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def lake_server():
+    """One real Postgres (Debian's, 127.0.0.1, a free port) for every DuckLake catalog."""
+    import secrets
+
+    from tests import services
+
+    why = services.missing()
+    if why:
+        pytest.skip(f"lake mode needs a Postgres catalog: {why}")
+    # Postgres runs as the `postgres` user, which cannot enter pytest's private tmp folders.
+    server_dir = Path(tempfile.mkdtemp(prefix="comments-lake-catalog-"))
+    os.chmod(server_dir, 0o755)
+    try:
+        with services.postgres(server_dir / "pg", password=secrets.token_urlsafe(12)) as server:
+            yield server
+    finally:
+        shutil.rmtree(server_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def lake_env(
+    pipeline_env: dict[str, Path], lake_server, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Path | str]:
+    """`pipeline_env` in lake mode: a fresh catalog database on `lake_server`, Parquet files in
+    the test's temp folder, the password only in PGPASSWORD (as a deployment would)."""
+    import uuid
+
+    import psycopg
+
+    database = f"lake_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(lake_server.url(driver="postgresql"), autocommit=True) as con:
+        con.execute(f'create database "{database}"')
+    catalog = (
+        f"ducklake:postgres:dbname={database} host=127.0.0.1 port={lake_server.port} "
+        f"user={lake_server.user}"
+    )
+    data_path = pipeline_env["warehouse"].parent / "lake"
+    monkeypatch.setenv("COMMENTS_WAREHOUSE", catalog)
+    monkeypatch.setenv("COMMENTS_LAKE_DATA_PATH", f"{data_path}/")
+    monkeypatch.setenv("PGPASSWORD", lake_server.password)
+    return {**pipeline_env, "catalog": catalog, "lake_data": data_path, "database": database}

@@ -34,8 +34,8 @@ from comment_etl.normalize.language import (
     clean_for_detection,
     has_letters,
 )
-from comment_etl.warehouse.connect import connect
-from comment_etl.warehouse.target import Warehouse, as_warehouse, exists
+from comment_etl.warehouse.connect import connect, exists
+from comment_etl.warehouse.target import Warehouse, as_warehouse
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import duckdb
 
-from comment_etl.warehouse.connect import connect
-from comment_etl.warehouse.target import Warehouse, exists
+from comment_etl.warehouse.connect import connect, exists
+from comment_etl.warehouse.target import Warehouse
 
 #: Written to the dbt target folder after a successful build.
 FINGERPRINT_FILE = "built_project.sha256"

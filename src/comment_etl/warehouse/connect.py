@@ -25,7 +25,7 @@ import duckdb
 from comment_etl.sources.redact import redact
 from comment_etl.warehouse.extensions import ensure_extension_directory
 from comment_etl.warehouse.limits import duckdb_config
-from comment_etl.warehouse.target import LAKE_ALIAS, Lake, Warehouse, exists
+from comment_etl.warehouse.target import LAKE_ALIAS, Lake, Warehouse
 
 _LOCK = re.compile(r"Could not set lock on file", re.IGNORECASE)
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
@@ -113,6 +113,20 @@ def _connect_lake(lake: Lake, read_only: bool) -> Iterator[duckdb.DuckDBPyConnec
         yield con
     finally:
         con.close()
+
+
+def exists(target: Warehouse) -> bool:
+    """Whether there is anything to read yet: the file exists, or the lake's catalog was
+    created (the first writing session creates it; a read-only one cannot)."""
+    if not isinstance(target, Lake):
+        return Path(target).exists()
+    try:
+        with connect(target, read_only=True):
+            return True
+    except duckdb.InvalidInputException as exc:
+        if "does not exist" in str(exc):
+            return False
+        raise
 
 
 def _has_ledger(con: duckdb.DuckDBPyConnection) -> bool:

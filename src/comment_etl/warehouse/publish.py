@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from comment_etl.warehouse.connect import connect, scalar
+from comment_etl.warehouse.connect import connect, exists, scalar
 from comment_etl.warehouse.target import LAKE_ALIAS, Lake, Warehouse
 
 MART_SCHEMA = "marts"
@@ -92,6 +92,8 @@ def publish_lake(lake: Lake) -> dict[str, int]:
 
 def published_version(lake: Lake) -> int | None:
     """The newest published snapshot id of the lake; None before the first publish."""
+    if not exists(lake.at(None)):
+        return None
     with connect(lake.at(None), read_only=True) as con:
         present = scalar(
             con,

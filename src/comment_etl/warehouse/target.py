@@ -84,8 +84,3 @@ def parse_warehouse(value: str, data_path: str) -> Warehouse:
 def as_warehouse(value: Warehouse | str) -> Warehouse:
     """A path given as a string becomes a Path; a Path or a Lake stays as it is."""
     return Path(value) if isinstance(value, str) else value
-
-
-def exists(target: Warehouse) -> bool:
-    """Whether there is anything to read yet (a lake's catalog is created on first attach)."""
-    return True if isinstance(target, Lake) else Path(target).exists()
