@@ -37,7 +37,7 @@ class Lake:
 
     def __str__(self) -> str:
         pinned = f"@{self.snapshot_version}" if self.snapshot_version is not None else ""
-        return redact(f"{LAKE_SCHEME}{self.catalog}{pinned}")
+        return redact(f"{LAKE_SCHEME}{self.catalog}") + pinned
 
     @property
     def uri(self) -> str:
