@@ -78,3 +78,9 @@ def test_ducklake_loads_offline_from_the_packaged_extensions(
             "extension_name in ('ducklake', 'postgres_scanner')"
         ).fetchall()
     assert loaded == [("ducklake",)]
+
+
+def test_only_a_catalog_server_takes_concurrent_writers() -> None:
+    assert Lake(CATALOG, "x").concurrent_writers
+    assert Lake("sqlite:/srv/lake/catalog.sqlite", "x").concurrent_writers
+    assert not Lake("/srv/lake/catalog.ducklake", "x").concurrent_writers

@@ -113,9 +113,10 @@ def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[s
     An environmental error (disk full, I/O error) raises: the task is retried and the file is not
     recorded. A file that changed since discovery yields a `skipped` manifest (not recorded).
 
-    In lake mode the task also stages its file (one transaction with its ledger row), in
-    parallel with the other parse tasks: the lake takes concurrent appends, a file never waits
-    for the others, and `load` only counts what the parse tasks staged.
+    In lake mode with a catalog server (Postgres, SQLite) the task also stages its file (one
+    transaction with its ledger row), in parallel with the other parse tasks: the lake takes
+    concurrent appends, a file never waits for the others, and `load` only counts what the
+    parse tasks staged.
     """
     item = Candidate(**candidate)
     if item.invalid_reason:
@@ -148,7 +149,7 @@ def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[s
         verify_bytes=True,
     )
     manifest.modified_at = item.modified_at
-    if settings.lake:
+    if settings.lake and settings.lake.concurrent_writers:
         manifest.staged = load_run(settings.lake, [manifest], run_key).to_dict()
         cleanup_outputs([manifest])
     return manifest.to_dict()

@@ -43,6 +43,12 @@ class Lake:
     def uri(self) -> str:
         return f"{LAKE_SCHEME}{self.catalog}"
 
+    @property
+    def concurrent_writers(self) -> bool:
+        """Whether several processes may write at once: a Postgres or SQLite catalog. A DuckDB
+        catalog file is locked by the one process that attached it, like a warehouse file."""
+        return self.catalog.lower().startswith(("postgres:", "sqlite:"))
+
     def at(self, snapshot_version: int | None) -> Lake:
         return replace(self, snapshot_version=snapshot_version)
 
