@@ -84,3 +84,38 @@ def test_only_a_catalog_server_takes_concurrent_writers() -> None:
     assert Lake(CATALOG, "x").concurrent_writers
     assert Lake("sqlite:/srv/lake/catalog.sqlite", "x").concurrent_writers
     assert not Lake("/srv/lake/catalog.ducklake", "x").concurrent_writers
+
+
+def test_publish_expires_old_snapshots_but_keeps_the_published_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A DuckDB-catalog lake (no server): publishes with nothing kept (keep_days=0). The
+    second published snapshot still opens read-only with its rows, the first is gone, and the
+    Parquet file only the first one used is deleted by the next publish (not by the one that
+    expired it: a reader still scanning it gets until then)."""
+    from comment_etl.warehouse.connect import connect
+    from comment_etl.warehouse.publish import bi_source, publish_lake
+
+    monkeypatch.setenv("COMMENTS_DUCKDB_EXTENSION_DIR", str(tmp_path / "ext"))
+    lake = Lake(str(tmp_path / "catalog.ducklake"), f"{tmp_path / 'data'}/")
+    with connect(lake) as con:
+        con.execute("set ducklake_default_data_inlining_row_limit = 0")  # real Parquet files
+        con.execute("create schema marts")
+        con.execute("create table marts.fct_x as select range as n from range(1000)")
+    assert publish_lake(lake, keep_days=0) == {"fct_x": 1000}
+    first = bi_source(lake, tmp_path / "unused")
+    files_before = set((tmp_path / "data").rglob("*.parquet"))
+    with connect(lake) as con:
+        con.execute("create or replace table marts.fct_x as select range as n from range(5)")
+    assert publish_lake(lake, keep_days=0) == {"fct_x": 5}
+    second = bi_source(lake, tmp_path / "unused")
+    assert isinstance(first, Lake) and isinstance(second, Lake)
+    assert second.snapshot_version is not None and first.snapshot_version is not None
+    assert second.snapshot_version > first.snapshot_version
+    with connect(second, read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_x").fetchone() == (5,)
+    with pytest.raises(duckdb.Error), connect(first, read_only=True) as con:
+        con.execute("select count(*) from marts.fct_x").fetchone()
+    assert set((tmp_path / "data").rglob("*.parquet")) >= files_before, "deleted too early"
+    assert publish_lake(lake, keep_days=0) == {"fct_x": 5}
+    assert not files_before & set((tmp_path / "data").rglob("*.parquet")), "not deleted"

@@ -32,6 +32,8 @@ from comment_etl.warehouse.target import LAKE_ALIAS, Lake, Warehouse
 MART_SCHEMA = "marts"
 #: Lake mode: one row per publish (the snapshot id BI reads, when, and its rows per mart).
 PUBLISHED_TABLE = "bi.published_snapshots"
+#: Lake mode: days of snapshots (time travel) kept before they and their files are removed.
+DEFAULT_KEEP_DAYS = 7.0
 
 
 def mart_row_counts(con: duckdb.DuckDBPyConnection, schema: str = MART_SCHEMA) -> dict[str, int]:
@@ -69,8 +71,15 @@ def publish_snapshot(warehouse: Warehouse, snapshot: str | Path) -> dict[str, in
     return counts
 
 
-def publish_lake(lake: Lake) -> dict[str, int]:
-    """Record the lake's current snapshot as the published one; return rows per mart in it."""
+def publish_lake(lake: Lake, keep_days: float | None = None) -> dict[str, int]:
+    """Record the lake's current snapshot as the published one; return rows per mart in it.
+
+    Then expire what is older than `keep_days` (``COMMENTS_LAKE_KEEP_DAYS``, default 7): the
+    snapshots (time travel reaches back that far) and, once no snapshot needs them, their
+    Parquet files. A dbt build makes ~50 snapshots and rewrites the rows it touches, so
+    without this the catalog and the data folder grow with every run. The newest published
+    snapshot is never expired, however old it is (BI sessions are pinned to it).
+    """
     with connect(lake) as con:
         con.execute("create schema if not exists bi")
         con.execute(
@@ -87,7 +96,37 @@ def publish_lake(lake: Lake) -> dict[str, int]:
             [snapshot_id, datetime.now(UTC), json.dumps(counts, sort_keys=True)],
         )
         con.execute("commit")
+        expire_old_snapshots(con, snapshot_id, keep_days)
     return counts
+
+
+def expire_old_snapshots(
+    con: duckdb.DuckDBPyConnection, published: int, keep_days: float | None = None
+) -> int:
+    """Expire the lake's snapshots older than `keep_days` but never `published` or later ones,
+    delete the files only they used; return how many snapshots were expired."""
+    if keep_days is None:
+        keep_days = float(os.environ.get("COMMENTS_LAKE_KEEP_DAYS") or DEFAULT_KEEP_DAYS)
+    row = con.execute(
+        f"select now() - to_microseconds(cast(? * 86400e6 as bigint)), snapshot_time "
+        f"from {LAKE_ALIAS}.snapshots() where snapshot_id = ?",
+        [keep_days, published],
+    ).fetchone()
+    if row is None:  # the published snapshot is gone: expire nothing
+        return 0
+    horizon, published_at = row
+    # fetchall: the expiry commits when its result is read to the end (a fetchone left it
+    # pending, and the next statement dropped it).
+    expired = con.execute(
+        f"select snapshot_id from ducklake_expire_snapshots('{LAKE_ALIAS}', older_than => ?)",
+        [min(horizon, published_at)],
+    ).fetchall()
+    # Files only expired snapshots used: deleted once they were scheduled `keep_days` ago, so a
+    # reader still scanning an expired snapshot gets that long.
+    con.execute(
+        f"select * from ducklake_cleanup_old_files('{LAKE_ALIAS}', older_than => ?)", [horizon]
+    ).fetchall()
+    return len(expired)
 
 
 def published_version(lake: Lake) -> int | None:
