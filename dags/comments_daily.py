@@ -41,6 +41,10 @@ landing folder. Files are identified by sha256: nothing ever loads twice.
 8. **report** (teardown: always runs, never decides the run's colour) — failed files, rejects,
    failed tasks; posted to the webhook of the Connection `comments_alert_webhook`.
 
+**Lake mode** (`COMMENTS_WAREHOUSE=ducklake:...`, README "Scaling out"): each parse task also
+stages its own file (one transaction with its ledger row, in parallel), load_staging only counts
+them, and publish records the lake's snapshot id instead of copying a file.
+
 Every task that opens the warehouse runs in the one-slot pool `duckdb_writer`. Failures alert
 through the same webhook (task level: DAG, run, task, file, error; DAG level: the run).
 **When a run fails:** the red task's log names the file and record; fix the input (or the
