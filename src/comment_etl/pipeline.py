@@ -22,7 +22,7 @@ from comment_etl.transform.build_needed import (
 )
 from comment_etl.transform.dbt_build import run_dbt_build
 from comment_etl.warehouse.connect import connect, known_sha256, ledger_fingerprint
-from comment_etl.warehouse.load import LoadSummary, cleanup_outputs, load_run
+from comment_etl.warehouse.load import cleanup_outputs, load_run
 from comment_etl.warehouse.publish import bi_source, publish_snapshot
 from comment_etl.warehouse.schema import ensure_schema
 
@@ -162,7 +162,8 @@ def load(settings: Settings, manifests: list[dict[str, Any]], load_id: str) -> d
     """
     parsed = [Manifest.from_dict(m) for m in manifests if m]
     pending = [manifest for manifest in parsed if manifest.staged is None]
-    summary = load_run(settings.warehouse, pending, load_id) if pending else LoadSummary(load_id)
+    # Called with no pending file too: it creates the staging schema a first build needs.
+    summary = load_run(settings.warehouse, pending, load_id)
     for manifest in parsed:
         if manifest.staged is not None:
             summary.add(manifest.staged)
