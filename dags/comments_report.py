@@ -1,7 +1,8 @@
 """comments_report: charts of the BI snapshot, each time comments_daily publishes it.
 
 Scheduled on the `comments_warehouse` asset (data-aware): it runs after a publish, never on a
-half-built warehouse, and it only reads the snapshot (no writer pool, no warehouse access).
+half-built warehouse, and it only reads the published data (no writer pool): the snapshot file,
+or in lake mode the lake pinned to its published snapshot (`comment_etl.bi.published_source`).
 The logic lives in the installed package: comment_etl.report and comment_etl.transform.
 """
 
@@ -22,7 +23,8 @@ DOC = """
 ### Run report of the comments warehouse
 
 Runs each time `comments_daily` publishes the BI snapshot (the `comments_warehouse` asset).
-Reads the snapshot only (read-only), writes next to it:
+Reads the snapshot only (read-only; in lake mode the lake at its published snapshot id), writes
+next to it (the folder of `COMMENTS_BI_SNAPSHOT` in both modes):
 
 1. **freshness** — `dbt source freshness` on the snapshot's raw tables (warn after 2 days
    without a load); the result is shown in the report, a stale source does not fail the run.
@@ -48,6 +50,14 @@ def _settings():
     return load_settings(use_variables=True)
 
 
+def _published(settings):
+    """The snapshot file, or the lake pinned to its published snapshot (a clear error when
+    nothing is published yet)."""
+    from comment_etl.bi import published_source
+
+    return published_source(settings.warehouse, settings.bi_snapshot)
+
+
 @dag(
     dag_id="comments_report",
     schedule=[WAREHOUSE_ASSET],
@@ -66,7 +76,7 @@ def comments_report() -> None:
 
         settings = _settings()
         return source_freshness(
-            settings.dbt_project_dir, settings.bi_snapshot, settings.dbt_target_dir / "report"
+            settings.dbt_project_dir, _published(settings), settings.dbt_target_dir / "report"
         )
 
     @task
@@ -79,7 +89,7 @@ def comments_report() -> None:
         return str(
             generate_docs(
                 settings.dbt_project_dir,
-                settings.bi_snapshot,
+                _published(settings),
                 settings.dbt_target_dir / "docs",
                 out,
             )
@@ -90,11 +100,16 @@ def comments_report() -> None:
     def build_report(fresh: dict[str, Any] | None, *, outlet_events=None) -> str:
         import logging
 
-        from comment_etl.report.build import LATEST, build_report
+        from comment_etl.report.build import LATEST, build_report, reports_dir
 
         settings = _settings()
         run_id = get_current_context()["run_id"]
-        path = build_report(settings.bi_snapshot, run_id, freshness=fresh)
+        path = build_report(
+            _published(settings),
+            run_id,
+            freshness=fresh,
+            out_dir=reports_dir(settings.bi_snapshot),
+        )
         logging.getLogger(__name__).info(
             "report: %r (latest: %r); open it in a browser or under Browse > Comments report",
             str(path),

@@ -8,7 +8,9 @@ cookie, validated by the configured auth manager, and the user must be allowed t
 Airflow website. Anonymous requests get 401, an invalid token 403.
 
 The files are the ones the `comments_report` DAG writes next to the BI snapshot
-(comment_etl.report.build); only names `list_reports` would list are ever served.
+(comment_etl.report.build): the `reports` folder beside ``COMMENTS_BI_SNAPSHOT``, in lake mode
+too (a local folder; the report there reads the lake at its published snapshot). Only names
+`list_reports` would list are ever served.
 """
 
 from __future__ import annotations

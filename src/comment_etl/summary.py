@@ -1,6 +1,7 @@
-"""Print what landed in the marts (the end of `make demo`), read from the BI snapshot.
+"""Print what landed in the marts (the end of `make demo`), read from the published data.
 
-Usage: ``python -m comment_etl.summary [snapshot.duckdb]`` (default: COMMENTS_BI_SNAPSHOT).
+Usage: ``python -m comment_etl.summary [snapshot.duckdb]``; by default the published data of
+the settings: the COMMENTS_BI_SNAPSHOT file, or in lake mode the lake at its published snapshot.
 """
 
 from __future__ import annotations
@@ -8,14 +9,25 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from comment_etl.bi import NothingPublished, published_source, snapshot_time
 from comment_etl.config import load_settings
 from comment_etl.warehouse.connect import connect, scalar
 from comment_etl.warehouse.publish import mart_row_counts
+from comment_etl.warehouse.target import Lake, Warehouse, as_warehouse
 
 
-def render(snapshot: Path) -> str:
-    out: list[str] = [f"BI snapshot: {snapshot}", "", "Rows per mart:"]
-    with connect(snapshot, read_only=True) as con:
+def render(source: Warehouse | str) -> str:
+    """The summary of a snapshot file, or of a lake pinned to a snapshot (`Lake.at`)."""
+    source = as_warehouse(source)
+    out: list[str] = [f"BI snapshot: {source}"]
+    with connect(source, read_only=True) as con:
+        if isinstance(source, Lake) and source.snapshot_version is not None:
+            committed = snapshot_time(con, source.snapshot_version)
+            out.append(
+                f"Lake snapshot {source.snapshot_version}, committed "
+                f"{committed:%Y-%m-%d %H:%M:%S} UTC"
+            )
+        out += ["", "Rows per mart:"]
         for table, rows in mart_row_counts(con).items():
             out.append(f"  marts.{table:<28} {rows:>8}")
         contents = con.execute(
@@ -61,11 +73,16 @@ def render(snapshot: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    snapshot = Path(args[0]) if args else load_settings().bi_snapshot
-    if not snapshot.exists():
-        print(f"no BI snapshot at {snapshot}: run the DAG first", file=sys.stderr)
+    settings = load_settings()
+    try:
+        if args:
+            source = published_source(Path(args[0]), args[0])
+        else:
+            source = published_source(settings.warehouse, settings.bi_snapshot)
+    except NothingPublished as exc:
+        print(exc, file=sys.stderr)
         return 1
-    print(render(snapshot))
+    print(render(source))
     return 0
 
 

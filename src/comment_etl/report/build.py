@@ -2,8 +2,9 @@
 
 Layout: ``<snapshot dir>/reports/report_<run>.html`` per run plus ``report_latest.html`` (a copy,
 not a link, so it can be copied or mailed as one file) and ``dbt_docs.html`` when docs were
-generated. Each file is written to a temp name and `os.replace`d: a reader (the Airflow UI
-plugin, a browser) never sees half a page.
+generated. In lake mode too the folder is the one of ``COMMENTS_BI_SNAPSHOT`` (a local folder;
+no snapshot file is written there then). Each file is written to a temp name and `os.replace`d:
+a reader (the Airflow UI plugin, a browser) never sees half a page.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from comment_etl.bi import NothingPublished
 from comment_etl.report.page import render_page
 from comment_etl.report.queries import read_report_data
+from comment_etl.warehouse.target import Lake, Warehouse, as_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -51,25 +54,42 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def build_report(
-    snapshot: str | Path,
+    source: Warehouse | str,
     run_id: str,
     freshness: dict[str, Any] | None = None,
     out_dir: str | Path | None = None,
 ) -> Path:
-    """Render the report of `run_id` from `snapshot`; returns the run's file (latest updated)."""
-    snapshot = Path(snapshot)
-    if not snapshot.exists():
-        raise FileNotFoundError(
-            f"BI snapshot {str(snapshot)!r} does not exist: run comments_daily (publish) first"
+    """Render the report of `run_id` from the published data; returns the run's file (latest
+    updated).
+
+    `source` is the snapshot file (the pages go next to it unless `out_dir` says otherwise) or,
+    in lake mode, the lake pinned to its published snapshot (`comment_etl.bi.published_source`;
+    `out_dir` is then required: ``reports_dir(settings.bi_snapshot)``).
+    """
+    source = as_warehouse(source)
+    if isinstance(source, Path) and not source.exists():
+        raise NothingPublished(
+            f"BI snapshot {str(source)!r} does not exist: run comments_daily (publish) first"
         )
-    out = Path(out_dir) if out_dir else reports_dir(snapshot)
-    data = read_report_data(snapshot)
+    if out_dir is not None:
+        out = Path(out_dir)
+    elif isinstance(source, Lake):
+        raise ValueError("a report of the lake needs out_dir (reports_dir(bi_snapshot))")
+    else:
+        out = reports_dir(source)
+    data = read_report_data(source)
     docs_href = DOCS if (out / DOCS).exists() else None
     page = render_page(data, run_id, datetime.now(UTC), freshness, docs_href)
     path = out / report_name(run_id)
     write_atomic(path, page)
     write_atomic(out / LATEST, page)
-    log.info("report of run %r written: %r (also %r)", run_id, str(path), str(out / LATEST))
+    log.info(
+        "report of run %r from %r written: %r (also %r)",
+        run_id,
+        data.snapshot,
+        str(path),
+        str(out / LATEST),
+    )
     return path
 
 

@@ -101,6 +101,7 @@ def _quality_table(data: ReportData, freshness: dict[str, Any] | None) -> str:
     quality = data.language_quality
     lines = [
         ("snapshot written", data.snapshot_mtime.strftime("%Y-%m-%d %H:%M UTC")),
+        ("read from", data.snapshot),
         (
             "last file loaded",
             data.last_load_at.strftime("%Y-%m-%d %H:%M %Z") if data.last_load_at else "never",
@@ -130,6 +131,14 @@ def _quality_table(data: ReportData, freshness: dict[str, Any] | None) -> str:
         f"<p class=note>Freshness, language labels, what is missing.</p><table>{rows}</table>"
         "</section>"
     )
+
+
+def _snapshot_label(data: ReportData) -> str:
+    """The header's snapshot: its time, and in lake mode its id."""
+    when = data.snapshot_mtime.strftime("%Y-%m-%d %H:%M UTC")
+    if data.snapshot_id is None:
+        return f"snapshot {when}"
+    return f"lake snapshot {data.snapshot_id} of {when}"
 
 
 def render_page(
@@ -162,8 +171,8 @@ def render_page(
         f"<title>Comments report {esc(run_id)}</title><style>{CSS}</style>"
         f"<script>{get_plotlyjs()}</script></head><body>"
         f"<header><h1>Comments warehouse report</h1><p>run {esc(run_id)} · generated "
-        f"{esc(generated_at.strftime('%Y-%m-%d %H:%M UTC'))} · snapshot "
-        f"{esc(data.snapshot_mtime.strftime('%Y-%m-%d %H:%M UTC'))}</p></header>"
+        f"{esc(generated_at.strftime('%Y-%m-%d %H:%M UTC'))} · {esc(_snapshot_label(data))}"
+        "</p></header>"
         f'<div class="kpis">{_kpis(data, freshness)}</div>'
         f"<main>{''.join(sections)}</main>"
         f"<footer>Built from the read-only BI snapshot by the comments_report DAG{docs}."

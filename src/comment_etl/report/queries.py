@@ -1,5 +1,9 @@
 """What the run report shows, read from the BI snapshot (read-only) into plain Python rows.
 
+The published data is the snapshot file (file mode) or the lake pinned to its published
+snapshot (lake mode, `comment_etl.bi.published_source`); "snapshot written" is the file's mtime
+or the lake snapshot's commit time.
+
 The marts are read defensively: a mart or a column that a given warehouse does not have (an
 older snapshot, a column another model adds later) yields an empty section or a NULL, never an
 error, so the report of a run is never lost over one panel. Every row is a dict of plain values
@@ -11,12 +15,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from comment_etl.bi import snapshot_time
 from comment_etl.warehouse.connect import connect, scalar
+from comment_etl.warehouse.target import Lake, Warehouse, as_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +37,12 @@ TOP_REASONS = 10
 class ReportData:
     """Everything the page needs, as rows of plain values."""
 
+    #: The snapshot file, or the lake (password redacted) with ``@<snapshot id>``.
     snapshot: str
+    #: When it was published: the file's mtime, the lake snapshot's commit time.
     snapshot_mtime: datetime
+    #: Lake mode: the published snapshot id read; None for a snapshot file.
+    snapshot_id: int | None = None
     contents: list[dict[str, Any]] = field(default_factory=list)
     daily: list[dict[str, Any]] = field(default_factory=list)
     languages: list[dict[str, Any]] = field(default_factory=list)
@@ -86,14 +95,28 @@ class _Reader:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def read_report_data(snapshot: str | Path) -> ReportData:
-    """Read every section of the report from the snapshot, opened read-only."""
-    snapshot = Path(snapshot)
-    data = ReportData(
-        snapshot=str(snapshot),
-        snapshot_mtime=datetime.fromtimestamp(snapshot.stat().st_mtime, tz=UTC),
-    )
-    with connect(snapshot, read_only=True) as con:
+def read_report_data(source: Warehouse | str) -> ReportData:
+    """Read every section of the report from the published data, opened read-only: a snapshot
+    file, or a lake pinned to its published snapshot (`Lake.at`)."""
+    source = as_warehouse(source)
+    version = source.snapshot_version if isinstance(source, Lake) else None
+    if isinstance(source, Lake) and version is None:
+        raise ValueError(
+            f"the report reads a published snapshot of the lake, not its latest state: "
+            f"{str(source)!r} is not pinned (use comment_etl.bi.published_source)"
+        )
+    # A file's stat comes first: a missing file is a FileNotFoundError, not DuckDB's error.
+    written = None if isinstance(source, Lake) else source.stat().st_mtime
+    with connect(source, read_only=True) as con:
+        data = ReportData(
+            snapshot=str(source),
+            snapshot_mtime=(
+                snapshot_time(con, version)
+                if version is not None
+                else datetime.fromtimestamp(written or 0.0, tz=UTC)
+            ),
+            snapshot_id=version,
+        )
         reader = _Reader(con)
         _contents(reader, data)
         _daily(reader, data)
@@ -105,7 +128,7 @@ def read_report_data(snapshot: str | Path) -> ReportData:
         _quality(reader, data)
     data.missing = reader.missing
     if data.missing:
-        log.warning("the snapshot %r lacks %s: those panels are empty", str(snapshot), data.missing)
+        log.warning("the snapshot %r lacks %s: those panels are empty", data.snapshot, data.missing)
     return data
 
 

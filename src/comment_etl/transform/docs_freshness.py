@@ -1,9 +1,12 @@
-"""`dbt source freshness` and `dbt docs generate`, read-only against the BI snapshot.
+"""`dbt source freshness` and `dbt docs generate`, read-only against the published data.
 
-Both only read: they run with the profile's `snapshot` target (dbt/profiles.yml: the snapshot
-path, DuckDB `access_mode: READ_ONLY`), so they never take the warehouse's one writer slot and
-never block a BI tool that has the snapshot open. The snapshot is a checkpointed copy of the
-whole warehouse (raw `staging` tables included), so the sources' `loaded_at` columns are there.
+Both only read: in file mode they run with the profile's `snapshot` target (dbt/profiles.yml:
+the snapshot path, DuckDB `access_mode: READ_ONLY`), so they never take the warehouse's one
+writer slot and never block a BI tool that has the snapshot open. The snapshot is a checkpointed
+copy of the whole warehouse (raw `staging` tables included), so the sources' `loaded_at` columns
+are there. In lake mode they run with the `lake_snapshot` target: the lake attached read-only at
+its published snapshot (`comment_etl.bi.published_source`), which holds staging too, while the
+pipeline may be writing the next one.
 
 Each runs in its own dbt target folder (not the writer's): two dbt processes must not share
 partial-parse state.
@@ -19,7 +22,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from comment_etl.transform.dbt_build import dbt_executable, dbt_subprocess_env
+from comment_etl.transform.dbt_build import dbt_executable, dbt_subprocess_env, profile_target
+from comment_etl.warehouse.target import Lake, Warehouse, as_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +31,26 @@ log = logging.getLogger(__name__)
 _SEVERITY = ["runtime error", "error", "warn", "pass"]
 
 
-def _run(args: list[str], project_dir: Path, snapshot: Path, target_dir: Path) -> tuple[int, str]:
+def _target(source: Warehouse) -> tuple[str, dict[str, str]]:
+    """The read-only dbt target for `source` and the environment its profile reads."""
+    if isinstance(source, Lake):
+        if source.snapshot_version is None:  # `lake` would be the writer's target
+            raise ValueError(f"{str(source)!r} is not pinned to a published snapshot")
+        return profile_target(source)
+    snapshot = str(Path(source).resolve())
+    # The `local` target needs COMMENTS_WAREHOUSE set to parse the profile; nothing opens it.
+    return "snapshot", {
+        "COMMENTS_BI_SNAPSHOT": snapshot,
+        "COMMENTS_WAREHOUSE": os.environ.get("COMMENTS_WAREHOUSE", snapshot),
+    }
+
+
+def _run(
+    args: list[str], project_dir: Path, source: Warehouse, target_dir: Path
+) -> tuple[int, str]:
     target_dir.mkdir(parents=True, exist_ok=True)
-    env = dbt_subprocess_env(
-        target_dir,
-        COMMENTS_BI_SNAPSHOT=str(snapshot.resolve()),
-        # The `local` target needs it set to parse the profile; nothing opens it.
-        COMMENTS_WAREHOUSE=os.environ.get("COMMENTS_WAREHOUSE", str(snapshot.resolve())),
-    )
+    target, target_env = _target(source)
+    env = dbt_subprocess_env(target_dir, **target_env)
     command = [
         dbt_executable(),
         *args,
@@ -43,7 +59,7 @@ def _run(args: list[str], project_dir: Path, snapshot: Path, target_dir: Path) -
         "--profiles-dir",
         str(project_dir),
         "--target",
-        "snapshot",
+        target,
     ]
     log.info("running: %s", " ".join(command))
     proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -55,20 +71,24 @@ def _run(args: list[str], project_dir: Path, snapshot: Path, target_dir: Path) -
 
 
 def source_freshness(
-    project_dir: str | Path, snapshot: str | Path, target_dir: str | Path
+    project_dir: str | Path, source: Warehouse | str, target_dir: str | Path
 ) -> dict[str, Any]:
-    """Run `dbt source freshness` on the snapshot; a dict for the report (never raises on stale).
+    """Run `dbt source freshness` on the published data (the snapshot file, or the lake pinned
+    to its published snapshot); a dict for the report (never raises on stale).
 
     ``{"status": "pass"|"warn"|"error"|"runtime error", "sources": [{"source", "status",
     "max_loaded_at", "age_hours"}], "error": str | None}``. A stale source is information for the
     report, not a failure of the report; a dbt that cannot run at all is logged as an error
     and reported as ``runtime error``.
     """
-    project_dir, snapshot, target_dir = Path(project_dir), Path(snapshot), Path(target_dir)
+    project_dir, target_dir = Path(project_dir), Path(target_dir)
     output = target_dir / "target" / "sources.json"
     output.unlink(missing_ok=True)
     code, text = _run(
-        ["source", "freshness", "--output", str(output)], project_dir, snapshot, target_dir
+        ["source", "freshness", "--output", str(output)],
+        project_dir,
+        as_warehouse(source),
+        target_dir,
     )
     if not output.exists():
         tail = " | ".join(text.strip().splitlines()[-3:])
@@ -97,15 +117,18 @@ def source_freshness(
 
 
 def generate_docs(
-    project_dir: str | Path, snapshot: str | Path, target_dir: str | Path, out_file: str | Path
+    project_dir: str | Path, source: Warehouse | str, target_dir: str | Path, out_file: str | Path
 ) -> Path:
-    """`dbt docs generate --static` on the snapshot; the one-file site copied to `out_file`.
+    """`dbt docs generate --static` on the published data (snapshot file or pinned lake); the
+    one-file site copied to `out_file`.
 
     Raises RuntimeError naming dbt's last lines when generation fails.
     """
-    project_dir, snapshot, target_dir = Path(project_dir), Path(snapshot), Path(target_dir)
+    project_dir, target_dir = Path(project_dir), Path(target_dir)
     out_file = Path(out_file)
-    code, text = _run(["docs", "generate", "--static"], project_dir, snapshot, target_dir)
+    code, text = _run(
+        ["docs", "generate", "--static"], project_dir, as_warehouse(source), target_dir
+    )
     static = target_dir / "target" / "static_index.html"
     if code != 0 or not static.exists():
         tail = " | ".join(text.strip().splitlines()[-5:])
