@@ -677,6 +677,10 @@ def main(argv: list[str] | None = None) -> int:
     for text in (main_text, lake_text):
         if text:
             print(text)
+    if lake_text and any(r.error for r in rows if r.label in PIPELINE_RUNS):
+        # A failed run must not replace this size's last good block: printed only.
+        print(f"a whole-pipeline run failed: RESULTS.md keeps its {args.rows:,}-record block")
+        lake_text = None
     if not args.no_write:
         old = RESULTS.read_text() if RESULTS.exists() else ""
         RESULTS.write_text(splice_results(old, main_text, lake_text, args.rows))
