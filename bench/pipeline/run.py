@@ -275,6 +275,7 @@ def _one_run(pipeline: Any, settings: Any, load_id: str) -> dict[str, Any]:
             return load_run(*args, **kwargs)
 
     pipeline.load_run = timed_load_run
+    sessions = _count_lake_sessions(current)
     with measure_step() as step:
         current.append(step)
         candidates = pipeline.discover(settings)
@@ -285,10 +286,12 @@ def _one_run(pipeline: Any, settings: Any, load_id: str) -> dict[str, Any]:
         summary = pipeline.load(settings, manifests, load_id)
     steps["load"] = step
     with measure_step() as step:
+        current.append(step)
         stale = pipeline.marts_are_stale(settings, summary)  # the DAG's short-circuit
         built: dict[str, Any] = pipeline.build_marts(settings) if stale else {}
     steps["dbt"] = step
     with measure_step() as step:
+        current.append(step)
         if stale:
             pipeline.publish(settings)
     steps["publish"] = step
@@ -298,9 +301,29 @@ def _one_run(pipeline: Any, settings: Any, load_id: str) -> dict[str, Any]:
         **{f"{name}_s": s.wall for name, s in steps.items()},
         "steps": {name: s.as_dict() for name, s in steps.items()},
         "sizes": _sizes(settings),
+        "lake_sessions": {name: sessions.get(id(s), 0) for name, s in steps.items()},
         "dbt_skipped": not stale,
         "dbt_full_refresh": built.get("full_refresh"),
     }
+
+
+def _count_lake_sessions(current: list[Any]) -> dict[int, int]:
+    """Count the lake sessions each step opens (every one a new DuckDB that loads the
+    extensions and attaches the catalog): step id -> sessions. Nothing on versions without
+    lake mode."""
+    from comment_etl.warehouse import connect as connect_module
+
+    counts: dict[int, int] = {}
+    original = getattr(connect_module, "_connect_lake", None)
+    if original is None:
+        return counts
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        counts[id(current[-1])] = counts.get(id(current[-1]), 0) + 1
+        return original(*args, **kwargs)
+
+    connect_module._connect_lake = counted
+    return counts
 
 
 def _folder_bytes(folder: Path) -> int:
@@ -893,6 +916,12 @@ def render_lake(rows: list[Row], args: argparse.Namespace, context: dict[str, st
         extra = []
         if staged:
             extra.append(f"staging inside parse {staged[0]:.1f} s wall, {staged[1]:.1f} CPU s")
+        sessions = row.result.get("lake_sessions") or {}
+        if any(sessions.values()):
+            extra.append(
+                "lake sessions opened: "
+                + ", ".join(f"{step} {count}" for step, count in sessions.items())
+            )
         if row.catalog_cpu is not None:
             extra.append(f"catalog server (Postgres) {row.catalog_cpu:.1f} CPU s meanwhile "
                          "(the BI reader's queries included)")  # fmt: skip
