@@ -8,6 +8,10 @@ pools and dbt subprocesses run at the same time) and how busy the rest of the ma
 meanwhile (other people's work on a shared machine makes wall times move; CPU seconds and ratios
 move much less). ``machine()`` describes the machine for a RESULTS.md header.
 
+Inside a measured process, ``measure_step()`` gives the same numbers for one step of it (wall,
+CPU of the process and of the children it waited for, peak RSS of its process tree), and
+``server_cpu_seconds(pid)`` the CPU a server outside the tree (a database) has used so far.
+
 Linux only (``/proc``); a benchmark is a measurement, never a test.
 """
 
@@ -16,12 +20,13 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import resource
 import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SAMPLE_SECONDS = 0.2
@@ -141,6 +146,89 @@ def run_measured(
         returncode=proc.returncode,
         timed_out=timed_out.is_set(),
     )
+
+
+@dataclass
+class Step:
+    """What one step inside the current process cost (filled in when its block ends)."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+    #: Peak RSS of this process and its descendants during the step, sampled.
+    tree_rss_mb: float = 0.0
+    #: Named parts of the step timed separately (`time_part`): name -> [wall s, CPU s].
+    parts: dict[str, list[float]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "wall": round(self.wall, 3),
+            "cpu": round(self.cpu, 3),
+            "tree_rss_mb": round(self.tree_rss_mb, 1),
+            "parts": {k: [round(v, 3) for v in pair] for k, pair in self.parts.items()},
+        }
+
+
+def _cpu_now() -> float:
+    """CPU seconds of this process (all threads) and of the children it has waited for."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@contextlib.contextmanager
+def measure_step() -> Iterator[Step]:
+    """Measure the block as one step of this process: wall, CPU (a child's CPU counts once it
+    has been waited for: a worker pool must be joined inside the step), peak tree RSS."""
+    step, done, peak = Step(), threading.Event(), [0]
+    me = os.getpid()
+
+    def sample() -> None:
+        while True:
+            peak[0] = max(peak[0], sum(rss_kb(pid) for pid in tree(me)))
+            if done.wait(SAMPLE_SECONDS):
+                return
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    cpu, started = _cpu_now(), time.perf_counter()
+    try:
+        yield step
+    finally:
+        step.wall = time.perf_counter() - started
+        step.cpu = _cpu_now() - cpu
+        done.set()
+        sampler.join()
+        step.tree_rss_mb = peak[0] / 1024
+
+
+@contextlib.contextmanager
+def time_part(step: Step, name: str) -> Iterator[None]:
+    """Add the block's wall and CPU (this process and waited-for children) to `step.parts`."""
+    cpu, started = _cpu_now(), time.perf_counter()
+    try:
+        yield
+    finally:
+        part = step.parts.setdefault(name, [0.0, 0.0])
+        part[0] += time.perf_counter() - started
+        part[1] += _cpu_now() - cpu
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU seconds a server has used so far: its own, its exited children's (reaped ones count
+    in its cutime/cstime, e.g. Postgres backends) and its live descendants'."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for index, current in enumerate(tree(pid)):
+        try:
+            # Fields after the command (which may hold spaces): state is field 3, utime 14.
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+        total += utime + stime + (cutime + cstime if index == 0 else 0)
+    return total / ticks
 
 
 def machine() -> str:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -131,3 +133,57 @@ def test_alternatives_run_on_the_generated_files(tmp_path: Path) -> None:
         csv_expected.reject_kinds[kind] for kind in ("extra_field", "invalid_utf8")
     )
     assert run.run_pandas_csv(csv_path, tmp_path / "pandas")["rows"] >= csv_expected.comments
+
+
+def test_pipeline_bench_keeps_other_sizes_and_notes_when_it_writes_results() -> None:
+    """bench/pipeline/run.py rewrites only what it measured: the main table when it ran those
+    contenders, and its own size's block of the lake section (others and hand notes kept)."""
+    run = _load("bench_pipeline_run", REPO / "bench" / "pipeline" / "run.py")
+    small = run.splice_results("# main v1\n", None, "### 100 rows\nfirst\n", 100)
+    assert small.startswith("# main v1\n") and "first" in small
+    both = run.splice_results(small + "\nNotes by hand.\n", None, "### 1,000 rows\n", 1000)
+    again = run.splice_results(both, "# main v2\n", "### 100 rows\nsecond\n", 100)
+    assert again.startswith("# main v2\n") and "# main v1" not in again
+    assert "second" in again and "first" not in again
+    assert again.index("### 100 rows") < again.index("### 1,000 rows") < again.index("Notes by")
+    assert again.count(run.LAKE_HEADING) == 1
+    assert run.splice_results(again, None, None, 100) == again
+
+
+#: A child that uses half a CPU second, then waits for stdin to close.
+BURN = (
+    "import sys, time\n"
+    "t = time.process_time()\n"
+    "while time.process_time() - t < 0.5:\n"
+    "    pass\n"
+    "sys.stdin.read()\n"
+)
+
+
+def test_harness_measures_a_step_and_a_server() -> None:
+    """`measure_step` counts a waited-for child's CPU and the step's memory; `server_cpu_seconds`
+    a process that is not ours to wait for, with the CPU of its children that have exited."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from _harness import measure_step, server_cpu_seconds
+
+    with measure_step() as step:
+        block = b"x" * (200 * 1024 * 1024)  # written, so really resident
+        subprocess.run([sys.executable, "-c", BURN], input=b"", check=True)
+    assert step.cpu >= 0.45
+    assert step.tree_rss_mb >= 200
+    assert step.wall >= 0.5
+    del block
+
+    parent = (
+        "import subprocess, sys\nsubprocess.run([sys.executable, '-c', sys.argv[1]], input=b'')\n"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-c", parent + "sys.stdin.read()\n", BURN], stdin=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while server_cpu_seconds(server.pid) < 0.45 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server_cpu_seconds(server.pid) >= 0.45
+    finally:
+        server.communicate(b"")

@@ -23,16 +23,34 @@ Contenders (``--only`` picks some):
 * ``language_<detector>``: language detection alone over the dump's comment texts;
 * ``ours_full``: the DAG's steps in one process (discover, parse, load, dbt build, publish;
   ``comment_etl.pipeline``, no Airflow scheduler around it);
-* ``ours_day``: the next day's dump on top of the full run's warehouse (parse, load, dbt).
+* ``ours_day``: the next day's dump on top of the full run's warehouse (parse, load, dbt);
+* ``lake_full`` / ``lake_day``: the same two in lake mode (``COMMENTS_WAREHOUSE=ducklake:postgres:
+  ...``): a fresh DuckLake whose catalog is a Postgres this script starts on 127.0.0.1 (a free
+  port, Debian's ``postgresql``; skipped with the reason when it is not installed) and whose
+  Parquet files go to the run's folder. In lake mode the parse tasks stage their own files, so
+  "parse" includes staging (shown apart) and "load" only counts.
+
+The four ``*_full`` / ``*_day`` runs are measured per step too (parse, load, dbt, publish: wall,
+CPU, peak RSS of the process tree; ``_harness.measure_step``), with the warehouse's size on disk
+(file + BI snapshot file, or lake data folder + catalog database), the catalog server's CPU, and
+a BI reader: a separate process that runs a typical BI query against the published snapshot
+(``comment_etl.warehouse.publish.bi_source``) every ``--bi-interval`` seconds during the run and
+records its latency. They go to the "Lake mode vs file mode" section of RESULTS.md, one block
+per size (other sizes' blocks and the notes after them are kept).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import statistics
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,22 +66,43 @@ sys.path.insert(0, str(BENCH / "parse"))
 
 import generate  # noqa: E402
 
-from _harness import machine, run_measured  # noqa: E402
+from _harness import (  # noqa: E402
+    machine,
+    measure_step,
+    run_measured,
+    server_cpu_seconds,
+    time_part,
+)
 
 #: What a user would otherwise pick: the table gives our ingest's rows/s against theirs.
 ALTERNATIVES = ("duckdb_read_json", "dlt", "dlt_parquet", "pandas_langdetect")
 LANGUAGE_DETECTORS = ("fasttext", "combined", "langdetect", "lingua")
 #: Detectors too slow for a whole big dump: measured on the first --slow-rows texts.
 SLOW_DETECTORS = ("langdetect", "lingua")
+#: The whole-pipeline runs, file mode and lake mode: measured per step, with a BI reader.
+PIPELINE_RUNS = ("ours_full", "ours_day", "lake_full", "lake_day")
+LAKE_RUNS = ("lake_full", "lake_day")
+STEPS = ("parse", "load", "dbt", "publish")
+#: What a BI dashboard asks of the published marts: the most commented contents, and the total
+#: (which says which published state the reader saw).
+BI_QUERY = (
+    "select c.platform, c.content_id, c.title, e.comments, e.unique_authors "
+    "from marts.fct_engagement_by_content e join marts.dim_contents c using (content_key) "
+    "order by e.comments desc, e.content_key limit 20"
+)
+BI_TOTAL = "select sum(comments + spam_comments) from marts.fct_engagement_by_content"
 
 # --- contenders (inside the worker subprocess) ----------------------------------------------
 
 
-def _env_for(work: Path) -> None:
+def _env_for(work: Path, catalog: str | None = None) -> None:
+    """The pipeline's settings for a run in `work`: a warehouse file there, or (`catalog`, a
+    ``ducklake:postgres:...`` string without password) a lake whose Parquet files go there."""
     os.environ.update(
         {
             "COMMENTS_LANDING_DIR": str(work / "landing"),
-            "COMMENTS_WAREHOUSE": str(work / "warehouse" / "comments.duckdb"),
+            "COMMENTS_WAREHOUSE": catalog or str(work / "warehouse" / "comments.duckdb"),
+            "COMMENTS_LAKE_DATA_PATH": f"{work / 'lake'}/",
             "COMMENTS_BI_SNAPSHOT": str(work / "warehouse" / "comments_bi.duckdb"),
             "COMMENTS_WORK_DIR": str(work / "parse"),
             "COMMENTS_DBT_TARGET_DIR": str(work / "dbt_target"),
@@ -202,7 +241,8 @@ def run_language(path: Path, work: Path, args: argparse.Namespace) -> dict[str, 
 
 
 def run_ours_full(path: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
-    _env_for(work)
+    """The whole pipeline into a fresh warehouse (lake mode when ``--catalog`` is given)."""
+    _env_for(work, args.catalog)
     from comment_etl import pipeline
     from comment_etl.config import load_settings
 
@@ -213,8 +253,8 @@ def run_ours_full(path: Path, work: Path, args: argparse.Namespace) -> dict[str,
 
 
 def run_ours_day(path: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """The next day on top of ``ours_full``'s warehouse (kept by the parent for this)."""
-    _env_for(work)
+    """The next day on top of ``ours_full``'s (``lake_full``'s) warehouse, kept for this."""
+    _env_for(work, args.catalog)
     from comment_etl import pipeline
     from comment_etl.config import load_settings
 
@@ -224,25 +264,155 @@ def run_ours_day(path: Path, work: Path, args: argparse.Namespace) -> dict[str, 
 
 
 def _one_run(pipeline: Any, settings: Any, load_id: str) -> dict[str, Any]:
-    import time
+    """The DAG's steps in order, each measured (`measure_step`). Every `load_run` call is timed
+    as a part of the step that makes it: in lake mode the parse tasks stage their files."""
+    steps: dict[str, Any] = {}
+    current: list[Any] = []
+    load_run = pipeline.load_run
 
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    candidates = pipeline.discover(settings)
-    manifests = [pipeline.parse(settings, c, load_id) for c in candidates]
-    timings["parse_s"] = time.perf_counter() - started
-    summary = pipeline.load(settings, manifests, load_id)
-    timings["load_s"] = time.perf_counter() - started - timings["parse_s"]
-    mark = time.perf_counter()
-    stale = pipeline.marts_are_stale(settings, summary)  # the DAG's short-circuit
-    built: dict[str, Any] = pipeline.build_marts(settings) if stale else {}
-    timings["dbt_s"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    if stale:
-        pipeline.publish(settings)
-    timings["publish_s"] = time.perf_counter() - mark
-    return {"rows": summary["comments"], "rejects": summary["rejects"], **timings,
-            "dbt_skipped": not stale, "dbt_full_refresh": built.get("full_refresh")}  # fmt: skip
+    def timed_load_run(*args: Any, **kwargs: Any) -> Any:
+        with time_part(current[-1], "load_run"):
+            return load_run(*args, **kwargs)
+
+    pipeline.load_run = timed_load_run
+    sessions = _count_lake_sessions(current)
+    with measure_step() as step:
+        current.append(step)
+        candidates = pipeline.discover(settings)
+        manifests = [pipeline.parse(settings, c, load_id) for c in candidates]
+    steps["parse"] = step
+    with measure_step() as step:
+        current.append(step)
+        summary = pipeline.load(settings, manifests, load_id)
+    steps["load"] = step
+    with measure_step() as step:
+        current.append(step)
+        stale = pipeline.marts_are_stale(settings, summary)  # the DAG's short-circuit
+        built: dict[str, Any] = pipeline.build_marts(settings) if stale else {}
+    steps["dbt"] = step
+    with measure_step() as step:
+        current.append(step)
+        if stale:
+            pipeline.publish(settings)
+    steps["publish"] = step
+    return {
+        "rows": summary["comments"],
+        "rejects": summary["rejects"],
+        **{f"{name}_s": s.wall for name, s in steps.items()},
+        "steps": {name: s.as_dict() for name, s in steps.items()},
+        "sizes": _sizes(settings),
+        "lake_sessions": {name: sessions.get(id(s), 0) for name, s in steps.items()},
+        "dbt_skipped": not stale,
+        "dbt_full_refresh": built.get("full_refresh"),
+    }
+
+
+def _count_lake_sessions(current: list[Any]) -> dict[int, int]:
+    """Count the lake sessions each step opens (every one a new DuckDB that loads the
+    extensions and attaches the catalog): step id -> sessions. Nothing on versions without
+    lake mode."""
+    from comment_etl.warehouse import connect as connect_module
+
+    counts: dict[int, int] = {}
+    original = getattr(connect_module, "_connect_lake", None)
+    if original is None:
+        return counts
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        counts[id(current[-1])] = counts.get(id(current[-1]), 0) + 1
+        return original(*args, **kwargs)
+
+    connect_module._connect_lake = counted
+    return counts
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.exists() else 0
+
+
+def _sizes(settings: Any) -> dict[str, Any]:
+    """Bytes on disk of the warehouse: the file (+ WAL) and the BI snapshot file, or the lake's
+    data folder (Parquet) and its catalog database."""
+    lake = getattr(settings, "lake", None)  # None also on versions without lake mode
+    if lake is None:
+        warehouse = Path(settings.warehouse)
+        wal = Path(f"{warehouse}.wal")
+        return {
+            "warehouse_bytes": warehouse.stat().st_size
+            + (wal.stat().st_size if wal.exists() else 0),
+            "bi_snapshot_bytes": settings.bi_snapshot.stat().st_size
+            if settings.bi_snapshot.exists()
+            else 0,
+        }
+    import psycopg
+
+    dsn = lake.catalog.removeprefix("postgres:")
+    with psycopg.connect(dsn) as con:
+        row = con.execute("select pg_database_size(current_database())").fetchone()
+    data = Path(lake.data_path)
+    return {
+        "lake_data_bytes": _folder_bytes(data),
+        "lake_data_files": sum(1 for f in data.rglob("*") if f.is_file()) if data.exists() else 0,
+        "catalog_bytes": int(row[0]) if row else 0,
+    }
+
+
+def run_bi_reader(path: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """A BI user during a run: every ``--bi-interval`` s (or twice its last query's time, when
+    longer), open what is published (the snapshot file, or the lake pinned to its published
+    snapshot), run `BI_QUERY` and `BI_TOTAL`, close; until ``--stop-file`` appears. Records the
+    latency of each, what it could not read and why."""
+    _env_for(work, args.catalog)
+    from comment_etl.config import load_settings
+    from comment_etl.warehouse.connect import connect, scalar
+    from comment_etl.warehouse.publish import bi_source
+
+    settings = load_settings()
+    stop = Path(args.stop_file)
+    resolve_s: list[float] = []
+    query_s: list[float] = []
+    totals: dict[str, int] = {}
+    unpublished, errors = 0, []
+    while not stop.exists():
+        started = time.perf_counter()
+        try:
+            source = bi_source(settings.warehouse, settings.bi_snapshot)
+            resolved = time.perf_counter()
+            if source is None or (isinstance(source, Path) and not source.exists()):
+                unpublished += 1
+            else:
+                with connect(source, read_only=True) as con:
+                    con.execute(BI_QUERY).fetchall()
+                    total = scalar(con, BI_TOTAL)
+                resolve_s.append(resolved - started)
+                query_s.append(time.perf_counter() - resolved)
+                totals[str(total)] = totals.get(str(total), 0) + 1
+        except Exception as exc:  # a BI user sees it; the bench records it
+            errors.append(f"{type(exc).__name__}: {exc}"[:300])
+        # Paced so that the reader takes at most a third of a core however slow a query is:
+        # it measures the pipeline's effect on BI, not the other way round.
+        time.sleep(max(args.bi_interval, 2 * (time.perf_counter() - started)))
+    return {
+        "rows": len(query_s),
+        "unpublished": unpublished,
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "resolve_s": _latency(resolve_s),
+        "query_s": _latency(query_s),
+        "total_s": _latency([a + b for a, b in zip(resolve_s, query_s, strict=True)]),
+        "totals_seen": totals,
+    }
+
+
+def _latency(samples: list[float]) -> dict[str, float]:
+    if not samples:
+        return {}
+    ordered = sorted(samples)
+    return {
+        "median": statistics.median(ordered),
+        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+        "max": ordered[-1],
+    }
 
 
 WORKERS = {
@@ -254,6 +424,7 @@ WORKERS = {
     "language": run_language,
     "ours_full": run_ours_full,
     "ours_day": run_ours_day,
+    "bi_reader": run_bi_reader,
 }
 
 # --- the parent -----------------------------------------------------------------------------
@@ -269,6 +440,10 @@ class Row:
     others: float
     result: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    #: The whole-pipeline runs: the catalog server's CPU s meanwhile (lake mode), the BI
+    #: reader's result and own cost.
+    catalog_cpu: float | None = None
+    bi: dict[str, Any] | None = None
 
     @property
     def rows(self) -> int:
@@ -279,12 +454,15 @@ class Row:
         return self.rows / self.wall if self.wall else 0.0
 
 
-def measure(label: str, worker: str, path: Path, work: Path, args: argparse.Namespace) -> Row:
-    work.mkdir(parents=True, exist_ok=True)
+def _command(worker: str, path: Path, work: Path, args: argparse.Namespace) -> list[str]:
     cmd = [sys.executable, __file__, "--worker", worker, "--input", str(path), "--work", str(work)]
     cmd += ["--slow-rows", str(args.slow_rows), "--detector", args.detector or "fasttext"]
-    log_path = DATA / "logs" / f"{label}.log"
-    run = run_measured(cmd, log_path=log_path, cwd=REPO)
+    if args.catalog:
+        cmd += ["--catalog", args.catalog]
+    return cmd
+
+
+def _result(label: str, run: Any, log_path: Path) -> Row:
     output = log_path.read_text(errors="replace")
     results = [line for line in output.splitlines() if line.startswith("RESULT ")]
     row = Row(label, run.wall, run.cpu, run.max_rss_mb, run.tree_rss_mb, run.others)
@@ -293,13 +471,135 @@ def measure(label: str, worker: str, path: Path, work: Path, args: argparse.Name
     else:
         tail = [line for line in output.splitlines() if line.strip()][-1:]
         row.error = f"exit {run.returncode}: " + " ".join(tail)[-300:]
+    return row
+
+
+def measure(
+    label: str,
+    worker: str,
+    path: Path,
+    work: Path,
+    args: argparse.Namespace,
+    env: dict[str, str] | None = None,
+) -> Row:
+    work.mkdir(parents=True, exist_ok=True)
+    log_path = DATA / "logs" / f"{label}.log"
+    run = run_measured(_command(worker, path, work, args), log_path=log_path, cwd=REPO, env=env)
+    row = _result(label, run, log_path)
     status = row.error or f"{row.rows:,} rows, {row.rate:,.0f} rows/s"
     print(
         f"  {label:<22} {row.wall:7.1f} s wall {row.cpu:7.1f} s CPU peak {row.max_rss_mb:6.0f} MB "
         f"(tree {row.tree_rss_mb:6.0f} MB) {status}",
         flush=True,
     )
+    for name, step in (row.result.get("steps") or {}).items():
+        parts = "".join(f", of which {k} {w:.1f} s ({c:.1f} CPU s)" for k, (w, c) in
+                        step["parts"].items())  # fmt: skip
+        print(
+            f"    {name:<8} {step['wall']:7.1f} s wall {step['cpu']:7.1f} s CPU "
+            f"tree peak {step['tree_rss_mb']:6.0f} MB{parts}",
+            flush=True,
+        )
     return row
+
+
+@contextlib.contextmanager
+def bi_reader(label: str, work: Path, args: argparse.Namespace, env: dict[str, str] | None):
+    """A BI reader process (`run_bi_reader`) running while the block runs; its result (with
+    its own wall, CPU and peak RSS) lands in the yielded dict."""
+    found: dict[str, Any] = {}
+    if args.bi_interval <= 0:
+        yield found
+        return
+    stop = DATA / "logs" / f"{label}.bi_stop"
+    stop.unlink(missing_ok=True)
+    cmd = _command("bi_reader", Path("-"), work, args)
+    cmd += ["--stop-file", str(stop), "--bi-interval", str(args.bi_interval)]
+    log_path = DATA / "logs" / f"{label}.bi_reader.log"
+
+    def read() -> None:
+        run = run_measured(cmd, log_path=log_path, cwd=REPO, env=env)
+        found["row"] = _result(f"{label}.bi_reader", run, log_path)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        yield found
+    finally:
+        stop.touch()
+        reader.join()
+        stop.unlink(missing_ok=True)
+        row = found["row"]
+        r = row.result
+        print(
+            f"    BI reader: {row.error or ''}{r.get('rows', 0)} queries, "
+            f"{r.get('unpublished', 0)} before anything was published, {r.get('errors', 0)} "
+            f"errors; open+query s {_fmt_latency(r.get('total_s'))}; totals seen "
+            f"{r.get('totals_seen')}",
+            flush=True,
+        )
+
+
+def _fmt_latency(latency: dict[str, float] | None) -> str:
+    if not latency:
+        return "–"
+    return f"{latency['median']:.3f} / {latency['p95']:.3f} / {latency['max']:.3f}"
+
+
+@dataclass
+class Catalog:
+    """The Postgres that holds the lake catalogs of this run (one database per lake)."""
+
+    server: Any
+    postmaster_pid: int
+
+    def create_database(self, name: str) -> str:
+        """A fresh catalog database; returns the ``ducklake:postgres:...`` string (no password:
+        it travels in PGPASSWORD, as in a deployment)."""
+        import psycopg
+
+        with psycopg.connect(self.server.url(driver="postgresql"), autocommit=True) as con:
+            con.execute(f'drop database if exists "{name}"')
+            con.execute(f'create database "{name}"')
+        return (
+            f"ducklake:postgres:dbname={name} host=127.0.0.1 port={self.server.port} "
+            f"user={self.server.user}"
+        )
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "PGPASSWORD": self.server.password}
+
+    def version(self) -> str:
+        import psycopg
+
+        with psycopg.connect(self.server.url(driver="postgresql")) as con:
+            row = con.execute("show server_version").fetchone()
+        return f"PostgreSQL {row[0] if row else '?'}"
+
+
+@contextlib.contextmanager
+def catalog_server() -> Iterator[Catalog | str]:
+    """Debian's Postgres on 127.0.0.1 (a free port, `tests/services.py`), stopped at the end;
+    yields the reason instead when it cannot start here."""
+    import secrets
+    import tempfile
+
+    sys.path.insert(0, str(REPO))
+    from tests import services
+
+    why = services.missing()
+    if why:
+        yield f"lake mode needs a Postgres catalog: {why}"
+        return
+    # Postgres runs as the `postgres` user, which must be able to enter the folder.
+    folder = Path(tempfile.mkdtemp(prefix="comments-bench-catalog-"))
+    os.chmod(folder, 0o755)
+    try:
+        with services.postgres(folder / "pg", password=secrets.token_urlsafe(12)) as server:
+            pid = int((folder / "pg" / "pgdata" / "postmaster.pid").read_text().split()[0])
+            yield Catalog(server, pid)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def dumps(rows: int, day_share: float) -> tuple[Path, Path]:
@@ -322,9 +622,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument("--detector", help=argparse.SUPPRESS)
+    parser.add_argument("--catalog", help=argparse.SUPPRESS)
+    parser.add_argument("--stop-file", help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, default=1_000_000, help="records in the first dump")
     parser.add_argument("--day-share", type=float, default=0.01, help="the next day's size")
     parser.add_argument("--slow-rows", type=int, default=5_000, help="rows for slow contenders")
+    parser.add_argument(
+        "--bi-interval",
+        type=float,
+        default=0.5,
+        help="seconds between the BI reader's queries during the whole-pipeline runs (0: none)",
+    )
     parser.add_argument("--only", nargs="*", help="contender labels to run")
     parser.add_argument("--no-write", action="store_true", help="leave RESULTS.md untouched")
     parser.add_argument("--keep", action="store_true", help="keep the generated dumps")
@@ -346,29 +654,85 @@ def main(argv: list[str] | None = None) -> int:
         *[(f"language_{d}", "language", first, d) for d in LANGUAGE_DETECTORS],
         ("ours_full", "ours_full", first, None),
         ("ours_day", "ours_day", day, None),
+        ("lake_full", "ours_full", first, None),
+        ("lake_day", "ours_day", day, None),
     ]
+    plan = [step for step in plan if not args.only or step[0] in args.only]
     rows: list[Row] = []
-    for label, worker, path, detector in plan:
-        if args.only and label not in args.only:
-            continue
-        args.detector = detector
-        # The next day runs on the full run's folder (its warehouse); every other starts empty.
-        folder = work / ("ours_full" if label == "ours_day" else label)
-        rows.append(measure(label, worker, path, folder, args))
-        if label not in ("ours_full",):
-            shutil.rmtree(folder, ignore_errors=True)
+    context: dict[str, str] = {}
+    with contextlib.ExitStack() as stack:
+        catalog: Catalog | str | None = None
+        if any(label in LAKE_RUNS for label, *_ in plan):
+            catalog = stack.enter_context(catalog_server())
+            if isinstance(catalog, str):
+                print(f"  skipping {', '.join(LAKE_RUNS)}: {catalog}", flush=True)
+                context["lake_skipped"] = catalog
+                plan = [step for step in plan if step[0] not in LAKE_RUNS]
+            else:
+                context["catalog"] = catalog.version()
+        for label, worker, path, detector in plan:
+            args.detector = detector
+            args.catalog = None
+            env = None
+            # The next day runs on the full run's folder (its warehouse); every other starts empty.
+            folder = work / {"ours_day": "ours_full", "lake_day": "lake_full"}.get(label, label)
+            if label in LAKE_RUNS and isinstance(catalog, Catalog):
+                # The next day reuses the full run's catalog (a fresh one when it did not run).
+                if label == "lake_full" or "lake_uri" not in context:
+                    context["lake_uri"] = catalog.create_database(f"bench_lake_{args.rows}")
+                args.catalog = context["lake_uri"]
+                env = catalog.env()
+            if label not in PIPELINE_RUNS:
+                rows.append(measure(label, worker, path, folder, args))
+            else:
+                rows.append(pipeline_run(label, worker, path, folder, args, env, catalog))
+            if label not in ("ours_full", "lake_full"):
+                shutil.rmtree(folder, ignore_errors=True)
     shutil.rmtree(work, ignore_errors=True)
     if not args.keep:
         for path in (first, day):
             path.unlink(missing_ok=True)
             Path(f"{path}.meta.json").unlink(missing_ok=True)
     meta = generate.load_expected(first) if first.exists() else {}
-    text = render(rows, args, meta)
-    print(text)
+    ran = {r.label for r in rows}
+    main_text = render(rows, args, meta) if ran - set(PIPELINE_RUNS) or not ran else None
+    lake_text = render_lake(rows, args, context) if {"ours_full", "lake_full"} <= ran else None
+    for text in (main_text, lake_text):
+        if text:
+            print(text)
+    if lake_text and any(r.error for r in rows if r.label in PIPELINE_RUNS):
+        # A failed run must not replace this size's last good block: printed only.
+        print(f"a whole-pipeline run failed: RESULTS.md keeps its {args.rows:,}-record block")
+        lake_text = None
     if not args.no_write:
-        RESULTS.write_text(text)
+        old = RESULTS.read_text() if RESULTS.exists() else ""
+        RESULTS.write_text(splice_results(old, main_text, lake_text, args.rows))
     (DATA / "results.json").write_text(json.dumps([asdict(r) for r in rows], indent=1))
     return 0 if all(r.error is None for r in rows) else 1
+
+
+def pipeline_run(
+    label: str,
+    worker: str,
+    path: Path,
+    work: Path,
+    args: argparse.Namespace,
+    env: dict[str, str] | None,
+    catalog: Catalog | str | None,
+) -> Row:
+    """One whole-pipeline run with a BI reader beside it and the catalog server's CPU."""
+    server_pid = catalog.postmaster_pid if isinstance(catalog, Catalog) else None
+    before = server_cpu_seconds(server_pid) if server_pid else None
+    with bi_reader(label, work, args, env) as found:
+        row = measure(label, worker, path, work, args, env)
+    if server_pid and before is not None:
+        row.catalog_cpu = server_cpu_seconds(server_pid) - before
+        print(f"    catalog server (Postgres) CPU {row.catalog_cpu:.1f} s meanwhile", flush=True)
+    if "row" in found:
+        reader = found["row"]
+        row.bi = {**reader.result, "wall": reader.wall, "cpu": reader.cpu,
+                  "max_rss_mb": reader.max_rss_mb, "error": reader.error}  # fmt: skip
+    return row
 
 
 def _ratio(ours: Row | None, other: Row) -> str:
@@ -427,6 +791,202 @@ def render(rows: list[Row], args: argparse.Namespace, meta: dict[str, Any]) -> s
         f"the first {args.slow_rows:,} rows only; compare their rows/s.",
         "",
     ]
+    return "\n".join(lines)
+
+
+LAKE_HEADING = "## Lake mode vs file mode"
+
+
+def _block_marks(rows: int) -> tuple[str, str]:
+    return f"<!-- lake-vs-file rows={rows} -->", f"<!-- /lake-vs-file rows={rows} -->"
+
+
+def splice_results(old: str, main_text: str | None, lake_text: str | None, rows: int) -> str:
+    """RESULTS.md with the main part and/or this size's lake block replaced; the rest kept.
+
+    The file is the main part, then `LAKE_HEADING` with one generated block per size between
+    `_block_marks` and whatever follows them (notes written by hand)."""
+    at = old.find(LAKE_HEADING)
+    head, lake = (old, "") if at < 0 else (old[:at], old[at:])
+    if main_text is not None:
+        head = main_text
+    if lake_text is not None:
+        begin, end = _block_marks(rows)
+        block = f"{begin}\n{lake_text.rstrip()}\n{end}"
+        if not lake:
+            lake = f"{LAKE_HEADING}\n\n{block}\n"
+        elif begin in lake and end in lake:
+            lake = lake[: lake.index(begin)] + block + lake[lake.index(end) + len(end) :]
+        else:
+            last = lake.rfind("<!-- /lake-vs-file rows=")
+            cut = lake.index("-->", last) + 3 if last >= 0 else len(LAKE_HEADING)
+            lake = f"{lake[:cut]}\n\n{block}{lake[cut:]}"
+    return head.rstrip("\n") + "\n\n" + lake if lake else head
+
+
+def _step(row: Row | None, name: str) -> dict[str, Any] | None:
+    if row is None or row.error:
+        return None
+    return (row.result.get("steps") or {}).get(name)
+
+
+def _whole(row: Row | None) -> dict[str, Any] | None:
+    """The whole process's numbers in a step's shape."""
+    if row is None or row.error:
+        return None
+    return {"wall": row.wall, "cpu": row.cpu, "tree_rss_mb": row.tree_rss_mb}
+
+
+def _parse_load(row: Row | None) -> dict[str, Any] | None:
+    """Parse and load together: lake mode stages in parse what file mode loads in load."""
+    parse, load = _step(row, "parse"), _step(row, "load")
+    if not parse or not load:
+        return None
+    return {key: parse[key] + load[key] for key in ("wall", "cpu")} | {
+        "tree_rss_mb": max(parse["tree_rss_mb"], load["tree_rss_mb"])
+    }
+
+
+def _cell(measured: dict[str, Any] | None, key: str, fmt: str = "{:.1f}") -> str:
+    return fmt.format(measured[key]) if measured else "–"
+
+
+def _rate(count: int, measured: dict[str, Any] | None) -> str:
+    return f"{count / measured['wall']:,.0f}" if measured and measured["wall"] else "–"
+
+
+def _mb(value: float) -> str:
+    return f"{value / 1024**2:,.1f}"
+
+
+def render_lake(rows: list[Row], args: argparse.Namespace, context: dict[str, str]) -> str:
+    """This size's block of the "Lake mode vs file mode" section."""
+    import duckdb
+
+    by_label = {r.label: r for r in rows}
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    only = " ".join(label for label in PIPELINE_RUNS if label in by_label)
+    lines = [
+        f"### {args.rows:,} records",
+        "",
+        f"Command: `python bench/pipeline/run.py --rows {args.rows} --only {only}`. Date: {now}. "
+        f"Machine: {machine()}, shared with other work (*others* = cores the rest of the machine "
+        f"kept busy: compare CPU seconds). duckdb {duckdb.__version__}; lake catalog "
+        f"{context.get('catalog', '–')} on 127.0.0.1, Parquet files on the local disk.",
+        "",
+        "Per step (wall s, CPU s of the step's process and the children it waited for, rows/s "
+        "over the step's wall, peak RSS of the process tree sampled during the step). Lake "
+        "mode's parse includes staging (the parse task appends its own file to the lake), "
+        "shown below the table; its load only counts.",
+        "",
+        "| run | step | file wall s | lake wall s | lake/file wall | file CPU s | lake CPU s "
+        "| lake/file CPU | file rows/s | lake rows/s | file peak MB | lake peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for run, file_label, lake_label in (("full", "ours_full", "lake_full"),
+                                          ("next day", "ours_day", "lake_day")):  # fmt: skip
+        file_row, lake_row = by_label.get(file_label), by_label.get(lake_label)
+        if file_row is None and lake_row is None:
+            continue
+        for name in (*STEPS, "parse + load", "whole process"):
+            if name == "whole process":
+                f, lk = _whole(file_row), _whole(lake_row)
+            elif name == "parse + load":
+                f, lk = _parse_load(file_row), _parse_load(lake_row)
+            else:
+                f, lk = _step(file_row, name), _step(lake_row, name)
+            count = (file_row or lake_row).rows if (file_row or lake_row) else 0
+            ratio = f"{lk['cpu'] / f['cpu']:.2f}x" if f and lk and f["cpu"] > 0.05 else "–"
+            walls = f"{lk['wall'] / f['wall']:.2f}x" if f and lk and f["wall"] > 0.05 else "–"
+            lines.append(
+                f"| {run} | {name} | {_cell(f, 'wall')} | {_cell(lk, 'wall')} | {walls} | "
+                f"{_cell(f, 'cpu')} | {_cell(lk, 'cpu')} | {ratio} | {_rate(count, f)} | "
+                f"{_rate(count, lk)} | {_cell(f, 'tree_rss_mb', '{:.0f}')} | "
+                f"{_cell(lk, 'tree_rss_mb', '{:.0f}')} |"
+            )
+    lines.append("")
+    for label in PIPELINE_RUNS:
+        row = by_label.get(label)
+        if row is None:
+            continue
+        if row.error:
+            lines.append(f"* `{label}` FAILED: {row.error}")
+            continue
+        staged = (_step(row, "parse") or {}).get("parts", {}).get("load_run")
+        extra = []
+        if staged:
+            extra.append(f"staging inside parse {staged[0]:.1f} s wall, {staged[1]:.1f} CPU s")
+        sessions = row.result.get("lake_sessions") or {}
+        if any(sessions.values()):
+            extra.append(
+                "lake sessions opened: "
+                + ", ".join(f"{step} {count}" for step, count in sessions.items())
+            )
+        if row.catalog_cpu is not None:
+            extra.append(f"catalog server (Postgres) {row.catalog_cpu:.1f} CPU s meanwhile "
+                         "(the BI reader's queries included)")  # fmt: skip
+        lines.append(
+            f"* `{label}`: {row.rows:,} comments, {row.wall:.1f} s wall, {row.cpu:.1f} CPU s, "
+            f"peak {row.max_rss_mb:.0f} MB process / {row.tree_rss_mb:.0f} MB tree, others "
+            f"{row.others:.1f}" + "".join(f"; {e}" for e in extra) + "."
+        )
+    lines += ["", "Publish and size on disk after each run:", ""]
+    lines += ["| run | publish wall s | publish CPU s | what publish does | warehouse on disk |",
+              "|---|---|---|---|---|"]  # fmt: skip
+    for label in PIPELINE_RUNS:
+        row = by_label.get(label)
+        publish = _step(row, "publish")
+        if row is None or publish is None:
+            continue
+        sizes = row.result.get("sizes") or {}
+        if label in LAKE_RUNS:
+            what = "records the snapshot id (nothing copied)"
+            disk = (f"Parquet {_mb(sizes.get('lake_data_bytes', 0))} MB in "
+                    f"{sizes.get('lake_data_files', 0):,} files + catalog "
+                    f"{_mb(sizes.get('catalog_bytes', 0))} MB (Postgres database)")  # fmt: skip
+        else:
+            what = f"copies the warehouse file ({_mb(sizes.get('warehouse_bytes', 0))} MB)"
+            disk = (f"warehouse {_mb(sizes.get('warehouse_bytes', 0))} MB + BI snapshot "
+                    f"{_mb(sizes.get('bi_snapshot_bytes', 0))} MB")  # fmt: skip
+        lines.append(
+            f"| {label} | {publish['wall']:.2f} | {publish['cpu']:.2f} | {what} | {disk} |"
+        )
+    if any(by_label.get(label) and by_label[label].bi for label in PIPELINE_RUNS):
+        lines += [
+            "",
+            f"BI reader during each run: a separate process that, every {args.bi_interval} s "
+            "(or twice its last query's time when longer: at most a third of a core), "
+            "resolves what is published (`bi_source`: the snapshot file, or the lake pinned to "
+            "its newest published snapshot id, read from the catalog), opens it read-only, "
+            "runs the top-20 contents by comments (`marts.fct_engagement_by_content` joined to "
+            "`marts.dim_contents`) and the total, and closes it. Seconds as median / p95 / max. "
+            "*totals seen* = the distinct comment totals it read (each a published state) and how "
+            "often.",
+            "",
+            "| run | queries | before the first publish | errors | resolve s | open + query s "
+            "| whole s | totals seen | reader CPU s |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for label in PIPELINE_RUNS:
+            row = by_label.get(label)
+            bi = row.bi if row else None
+            if not bi:
+                continue
+            errors = f"{bi.get('errors', 0)}" + (
+                f" ({'; '.join(bi.get('first_errors') or [])})" if bi.get("errors") else ""
+            )
+            if bi.get("error"):
+                errors = f"reader FAILED: {bi['error']}"
+            totals = ", ".join(f"{int(t):,} x{n}" for t, n in (bi.get("totals_seen") or {}).items()
+                               if t not in ("None",))  # fmt: skip
+            lines.append(
+                f"| {label} | {bi.get('rows', 0)} | {bi.get('unpublished', 0)} | {errors} | "
+                f"{_fmt_latency(bi.get('resolve_s'))} | {_fmt_latency(bi.get('query_s'))} | "
+                f"{_fmt_latency(bi.get('total_s'))} | {totals or '–'} | {bi.get('cpu', 0):.1f} |"
+            )
+    if context.get("lake_skipped"):
+        lines += ["", f"Lake runs skipped: {context['lake_skipped']}."]
+    lines.append("")
     return "\n".join(lines)
 
 
