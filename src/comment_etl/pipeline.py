@@ -229,8 +229,8 @@ def build_marts(settings: Settings) -> dict[str, Any]:
 def publish(settings: Settings) -> dict[str, int]:
     """Publish the marts to BI and return rows per mart (the asset event's metadata)."""
     counts = publish_snapshot(settings.warehouse, settings.bi_snapshot)
-    published = bi_source(settings.warehouse, settings.bi_snapshot)
-    log.info("published %r: %s", str(published), counts)
+    where = settings.warehouse if settings.lake else settings.bi_snapshot
+    log.info("published %r: %s", str(where), counts)
     return counts
 
 

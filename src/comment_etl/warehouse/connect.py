@@ -109,10 +109,16 @@ def _connect_lake(lake: Lake, read_only: bool) -> Iterator[duckdb.DuckDBPyConnec
     con = duckdb.connect(":memory:", config=config)
     try:
         con.execute(lake.attach_sql(read_only))
+        _LAKES_CREATED.add(lake.uri)
         con.execute(f"use {LAKE_ALIAS}")
         yield con
     finally:
         con.close()
+
+
+#: Catalogs known to exist in this process (a lake is never uncreated): each check costs a
+#: session (a DuckDB instance, the extensions, the catalog's connection), ~1 s.
+_LAKES_CREATED: set[str] = set()
 
 
 def exists(target: Warehouse) -> bool:
@@ -120,8 +126,10 @@ def exists(target: Warehouse) -> bool:
     created (the first writing session creates it; a read-only one cannot)."""
     if not isinstance(target, Lake):
         return Path(target).exists()
+    if target.uri in _LAKES_CREATED:
+        return True
     try:
-        with connect(target, read_only=True):
+        with connect(target.at(None), read_only=True):
             return True
     except duckdb.InvalidInputException as exc:
         if "does not exist" in str(exc):

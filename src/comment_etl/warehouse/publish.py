@@ -19,6 +19,7 @@ progress (staging loaded, marts half rebuilt) is never what they see.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from datetime import UTC, datetime
@@ -28,6 +29,8 @@ import duckdb
 
 from comment_etl.warehouse.connect import connect, exists, scalar
 from comment_etl.warehouse.target import LAKE_ALIAS, Lake, Warehouse
+
+log = logging.getLogger(__name__)
 
 MART_SCHEMA = "marts"
 #: Lake mode: one row per publish (the snapshot id BI reads, when, and its rows per mart).
@@ -96,6 +99,7 @@ def publish_lake(lake: Lake, keep_days: float | None = None) -> dict[str, int]:
             [snapshot_id, datetime.now(UTC), json.dumps(counts, sort_keys=True)],
         )
         con.execute("commit")
+        log.info("published snapshot %d of %r", snapshot_id, str(lake))
         expire_old_snapshots(con, snapshot_id, keep_days)
     return counts
 
