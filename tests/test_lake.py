@@ -1,0 +1,285 @@
+"""Lake mode for real: a Postgres catalog on a server the tests start on 127.0.0.1, Parquet files
+in the test's folder, real processes, a real `dbt build`, the real DAG under `dag.test()`.
+
+What each test proves, and how it was checked that it can fail, is said in its docstring.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import duckdb
+import pytest
+
+from comment_etl import pipeline
+from comment_etl.config import Settings, load_settings
+from comment_etl.warehouse.connect import connect, scalar
+from comment_etl.warehouse.publish import bi_source, published_version
+from comment_etl.warehouse.target import Lake
+from tests.conftest import FIXTURES, REPO, SEED_PAGE
+from tests.dag_runner import run_dag, task_states
+
+YTCD_DUMP = FIXTURES / "daily" / "Xk3vTq9LmPw.jsonl"
+SAMPLES = [SEED_PAGE, *sorted((REPO / "samples" / "formats").iterdir())]
+DAY1 = datetime(2026, 11, 20, tzinfo=UTC)
+STAGING = ("contents", "comments", "rejects", "load_ledger", "language_cache")
+#: Records per generated Reddit dump: big enough that parsing and staging one takes seconds.
+ROWS = 20_000
+INVALID_EVERY = 1_000
+
+
+def _load_generator() -> ModuleType:
+    """The parsing benchmark's deterministic dump generator (it writes what it says it wrote)."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_parse_generate", REPO / "bench" / "parse" / "generate.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_parse_generate", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def lake(lake_env, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """The settings of a fresh lake; files are taken as soon as they land, fastText labels."""
+    monkeypatch.setenv("COMMENTS_LANDING_QUIET_SECONDS", "0")
+    monkeypatch.setenv("COMMENTS_LANGUAGE_DETECTOR", "fasttext")
+    settings = load_settings()
+    assert isinstance(settings.warehouse, Lake)
+    yield settings
+
+
+def reddit_dump(settings: Settings, folder: Path, name: str, first: int) -> dict[str, Any]:
+    """A generated Reddit dump moved into the landing folder; returns what the generator wrote
+    (its .meta.json stays outside the landing folder, or it would be a dump too)."""
+    generate = _load_generator()
+    path = folder / name
+    expected = generate.generate_reddit(
+        path, rows=ROWS, target_bytes=None, invalid_every=INVALID_EVERY, first=first
+    )
+    shutil.move(path, settings.landing_dir / name)
+    return {"comments": expected.comments, "rejects": expected.rejects}
+
+
+def query(lake: Lake, sql: str, params: object = None) -> list[tuple]:
+    with connect(lake, read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def staging_counts(lake: Lake) -> dict[str, int]:
+    with connect(lake, read_only=True) as con:
+        return {t: int(scalar(con, f"select count(*) from staging.{t}")) for t in STAGING}
+
+
+def per_file(lake: Lake) -> dict[str, tuple[int, int, int, int, str, int, int]]:
+    """source_file -> (comments, distinct comment ids, rejects, ledger rows, ledger status,
+    ledger rows_loaded, ledger rows_rejected)."""
+    rows = query(
+        lake,
+        """
+        select l.source_file,
+               (select count(*) from staging.comments c where c.source_file = l.source_file),
+               (select count(distinct (c.platform, c.content_id, c.comment_id))
+                  from staging.comments c where c.source_file = l.source_file),
+               (select count(*) from staging.rejects r where r.source_file = l.source_file),
+               count(*) over (partition by l.source_file),
+               l.status, l.rows_loaded, l.rows_rejected
+        from staging.load_ledger l order by 1
+        """,
+    )
+    return {row[0]: tuple(row[1:]) for row in rows}  # type: ignore[misc]
+
+
+def data_files(folder: Path) -> set[Path]:
+    return set(folder.rglob("*.parquet"))
+
+
+def catalog_files(lake: Lake) -> set[Path]:
+    """The Parquet files the catalog knows (data and delete files), as absolute paths."""
+    with connect(lake, read_only=True) as con:
+        rows = con.execute(
+            "select path, path_is_relative from __ducklake_metadata_lake.ducklake_data_file "
+            "union all select path, path_is_relative "
+            "from __ducklake_metadata_lake.ducklake_delete_file"
+        ).fetchall()
+        tables = con.execute(
+            "select t.path, s.path from __ducklake_metadata_lake.ducklake_table t "
+            "join __ducklake_metadata_lake.ducklake_schema s using (schema_id)"
+        ).fetchall()
+    # Relative paths are relative to the table's folder (schema/table) under the data path.
+    del tables
+    found = set()
+    for path, relative in rows:
+        found.add(Path(path) if not relative else Path(lake.data_path) / path)
+    return found
+
+
+# --- a parse task in a process of its own, with a hold point inside its load transaction ------
+
+CHILD = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+
+    from comment_etl import pipeline
+    from comment_etl.config import load_settings
+    from comment_etl.warehouse import load
+
+    candidate, run_key = json.loads(sys.argv[1]), sys.argv[2]
+    ready, go, inside, out = (Path(p) for p in sys.argv[3:7])
+    hold_until = [Path(p) for p in sys.argv[7:]]
+    staging = load._load_parsed
+
+    def wait_for(paths, what):
+        deadline = time.monotonic() + 300
+        while not all(p.exists() for p in paths):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"waited 300 s for {what}")
+            time.sleep(0.02)
+
+    def held(con, manifest, load_id, now):
+        # The file's rows are written in the open transaction, not committed: say so, then
+        # hold until every file named in hold_until exists.
+        counts = staging(con, manifest, load_id, now)
+        inside.write_text("inside")
+        wait_for(hold_until, "the other processes")
+        return counts
+
+    load._load_parsed = held
+    settings = load_settings()
+    ready.write_text("ready")
+    wait_for([go], "the start signal")
+    out.write_text(json.dumps(pipeline.parse(settings, candidate, run_key)))
+    """
+)
+
+
+class ParseTask:
+    """`pipeline.parse` of one candidate in a child process (the environment is the test's)."""
+
+    def __init__(
+        self, folder: Path, name: str, candidate: dict[str, Any], run_key: str, go: Path
+    ) -> None:
+        self.ready, self.inside, self.out = (folder / f"{name}.{s}" for s in ("ready", "in", "out"))
+        self.args = [json.dumps(candidate), run_key, self.ready, go, self.inside, self.out]
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self, hold_until: list[Path]) -> None:
+        command = [sys.executable, "-c", CHILD, *map(str, self.args), *map(str, hold_until)]
+        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def wait_for(self, path: Path, timeout: float = 300) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        while not path.exists():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"child exited {self.proc.returncode}: {self.output()}")
+            assert time.monotonic() < deadline, f"no {path.name} after {timeout} s"
+            time.sleep(0.02)
+
+    def finish(self, timeout: float = 300) -> dict[str, Any]:
+        assert self.proc is not None
+        self.proc.wait(timeout=timeout)
+        assert self.proc.returncode == 0, self.output()
+        return json.loads(self.out.read_text())
+
+    def output(self) -> str:
+        assert self.proc is not None and self.proc.stdout is not None
+        return self.proc.stdout.read().decode(errors="replace")[-4000:]
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def test_two_parse_tasks_append_at_once(lake: Settings, tmp_path: Path) -> None:
+    """Two processes parse and stage a file each, with the same run key, and both hold their
+    load transaction open (rows written, not committed) until the other one has too: the two
+    commits really race. Each file is staged exactly once with its own ledger row.
+
+    Checked that it can fail: with the hold point removed from one child the test still passes
+    (no overlap needed for correctness), so overlap is proved by the `.in` files both existing
+    before either commits (the children wait for both); with `per_file` expecting `ROWS`
+    comments instead of the generator's count the assertion fails with the real counts.
+    """
+    expected = {
+        "RC_2025-01_a.ndjson.zst": reddit_dump(lake, tmp_path, "RC_2025-01_a.ndjson.zst", 0),
+        "RC_2025-01_b.ndjson.zst": reddit_dump(lake, tmp_path, "RC_2025-01_b.ndjson.zst", ROWS),
+    }
+    candidates = pipeline.discover(lake)  # creates the staging schema once
+    assert sorted(c["source_file"] for c in candidates) == sorted(expected)
+    run_key = "manual__2026-11-20T00:00:00+00:00"
+    go, release = tmp_path / "go", tmp_path / "release"
+    tasks = [
+        ParseTask(tmp_path, f"task{i}", c, run_key, go) for i, c in enumerate(candidates)
+    ]
+    try:
+        for task in tasks:
+            task.start(hold_until=[*(t.inside for t in tasks), release])
+        for task in tasks:
+            task.wait_for(task.ready)
+        go.write_text("go")  # both parse at the same time
+        for task in tasks:
+            task.wait_for(task.inside)
+        # Both transactions are open now, each with its file's rows written: nothing is
+        # visible yet. Then both commit at once.
+        assert staging_counts(lake.warehouse) == dict.fromkeys(STAGING, 0)
+        release.write_text("commit")
+        manifests = [task.finish() for task in tasks]
+    finally:
+        for task in tasks:
+            task.kill()
+
+    for manifest in manifests:
+        staged = manifest["staged"]
+        want = expected[manifest["source_file"]]
+        assert (staged["files_loaded"], staged["comments"], staged["rejects"]) == (
+            1,
+            want["comments"],
+            want["rejects"],
+        )
+    files = per_file(lake.warehouse)
+    assert files == {
+        name: (
+            want["comments"],
+            want["comments"],
+            want["rejects"],
+            1,
+            "loaded",
+            want["comments"],
+            want["rejects"],
+        )
+        for name, want in expected.items()
+    }
+    assert query(lake.warehouse, "select distinct load_id from staging.load_ledger") == [
+        (run_key,)
+    ]
+    # No comment twice across the two files either (their record numbers do not overlap).
+    assert query(
+        lake.warehouse,
+        "select count(*) - count(distinct (platform, content_id, comment_id)) "
+        "from staging.comments",
+    ) == [(0,)]
+    before = staging_counts(lake.warehouse)
+
+    summary = pipeline.load(lake, manifests, run_key)
+    assert summary["files_loaded"] == 2
+    assert summary["files_skipped"] == summary["files_failed"] == 0
+    assert summary["comments"] == sum(want["comments"] for want in expected.values())
+    assert summary["rejects"] == sum(want["rejects"] for want in expected.values())
+    assert staging_counts(lake.warehouse) == before  # load only counts what the tasks staged
