@@ -109,22 +109,29 @@ def data_files(folder: Path) -> set[Path]:
 
 
 def catalog_files(lake: Lake) -> set[Path]:
-    """The Parquet files the catalog knows (data and delete files), as absolute paths."""
-    with connect(lake, read_only=True) as con:
-        rows = con.execute(
-            "select path, path_is_relative from __ducklake_metadata_lake.ducklake_data_file "
-            "union all select path, path_is_relative "
-            "from __ducklake_metadata_lake.ducklake_delete_file"
-        ).fetchall()
-        tables = con.execute(
-            "select t.path, s.path from __ducklake_metadata_lake.ducklake_table t "
-            "join __ducklake_metadata_lake.ducklake_schema s using (schema_id)"
-        ).fetchall()
-    # Relative paths are relative to the table's folder (schema/table) under the data path.
-    del tables
+    """The Parquet files the catalog knows (data and delete files, of every snapshot), as
+    absolute paths: a relative path is relative to its table's, that to its schema's, that to
+    the data path."""
+    meta = "__ducklake_metadata_lake"
+    rows = query(
+        lake,
+        f"""
+        select s.path, s.path_is_relative, t.path, t.path_is_relative, f.path, f.path_is_relative
+        from (select table_id, path, path_is_relative from {meta}.ducklake_data_file
+              union all
+              select table_id, path, path_is_relative from {meta}.ducklake_delete_file) f
+        join (select distinct table_id, schema_id, path, path_is_relative
+              from {meta}.ducklake_table) t using (table_id)
+        join (select distinct schema_id, path, path_is_relative
+              from {meta}.ducklake_schema) s using (schema_id)
+        """,
+    )
     found = set()
-    for path, relative in rows:
-        found.add(Path(path) if not relative else Path(lake.data_path) / path)
+    for schema, schema_relative, table, table_relative, path, relative in rows:
+        base = Path(lake.data_path)
+        schema_dir = base / schema if schema_relative else Path(schema)
+        table_dir = schema_dir / table if table_relative else Path(table)
+        found.add(table_dir / path if relative else Path(path))
     return found
 
 
@@ -283,3 +290,67 @@ def test_two_parse_tasks_append_at_once(lake: Settings, tmp_path: Path) -> None:
     assert summary["comments"] == sum(want["comments"] for want in expected.values())
     assert summary["rejects"] == sum(want["rejects"] for want in expected.values())
     assert staging_counts(lake.warehouse) == before  # load only counts what the tasks staged
+
+
+def test_a_parse_task_killed_mid_load_leaves_nothing_and_its_rerun_counts_exactly(
+    lake: Settings, tmp_path: Path
+) -> None:
+    """SIGKILL while the load transaction is open (the file's rows written, not committed):
+    nothing of it is visible; the retried task stages it with exact counts. The Parquet files
+    the killed transaction wrote stay in the data path as orphans until
+    `ducklake_delete_orphaned_files` removes them (and it removes nothing live).
+    """
+    name = "RC_2025-01_kill.ndjson.zst"
+    want = reddit_dump(lake, tmp_path, name, 0)
+    (candidate,) = pipeline.discover(lake)
+    run_key = "manual__2026-11-20T00:00:00+00:00"
+    data_path = Path(lake.warehouse.data_path)
+    go, never = tmp_path / "go", tmp_path / "never"
+    task = ParseTask(tmp_path, "killed", candidate, run_key, go)
+    before_kill = data_files(data_path)
+    try:
+        task.start(hold_until=[never])
+        go.write_text("go")
+        task.wait_for(task.inside)
+        written = data_files(data_path) - before_kill
+        assert task.proc is not None
+        os.kill(task.proc.pid, signal.SIGKILL)
+        task.proc.wait(timeout=60)
+        assert task.proc.returncode == -signal.SIGKILL
+    finally:
+        task.kill()
+    print("Parquet files the killed transaction wrote:", sorted(map(str, written)))
+
+    assert staging_counts(lake.warehouse) == dict.fromkeys(STAGING, 0)
+    orphans = data_files(data_path) - catalog_files(lake.warehouse)
+    assert orphans == written
+
+    manifest = pipeline.parse(lake, candidate, run_key)  # the retried task
+    assert manifest["staged"]["files_loaded"] == 1
+    expected_file = (
+        want["comments"],
+        want["comments"],
+        want["rejects"],
+        1,
+        "loaded",
+        want["comments"],
+        want["rejects"],
+    )
+    assert per_file(lake.warehouse) == {name: expected_file}
+    summary = pipeline.load(lake, [manifest], run_key)
+    assert (summary["files_loaded"], summary["comments"], summary["rejects"]) == (
+        1,
+        want["comments"],
+        want["rejects"],
+    )
+    live = catalog_files(lake.warehouse)
+    assert live and live <= data_files(data_path)
+    assert data_files(data_path) - live == written  # the orphans are still there
+
+    with connect(lake.warehouse) as con:
+        con.execute("call ducklake_cleanup_old_files('lake', cleanup_all => true)")
+        after_old_files = data_files(data_path)
+        con.execute("call ducklake_delete_orphaned_files('lake', cleanup_all => true)")
+    print("left after ducklake_cleanup_old_files:", len(after_old_files - live), "orphans")
+    assert data_files(data_path) == live  # orphans gone, every live file kept
+    assert per_file(lake.warehouse) == {name: expected_file}
