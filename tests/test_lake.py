@@ -354,3 +354,136 @@ def test_a_parse_task_killed_mid_load_leaves_nothing_and_its_rerun_counts_exactl
     print("left after ducklake_cleanup_old_files:", len(after_old_files - live), "orphans")
     assert data_files(data_path) == live  # orphans gone, every live file kept
     assert per_file(lake.warehouse) == {name: expected_file}
+
+
+def land_samples(landing: Path) -> list[str]:
+    """One sample of every supported format (what `make demo-all` loads)."""
+    for sample in SAMPLES:
+        shutil.copy(sample, landing)
+    return sorted(sample.name for sample in SAMPLES)
+
+
+def stage(settings: Settings, run_key: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """discover, parse every new file, load: the DAG's first steps, in this process; returns
+    (the candidates discover found, the load summary)."""
+    candidates = pipeline.discover(settings)
+    manifests = [pipeline.parse(settings, candidate, run_key) for candidate in candidates]
+    return candidates, pipeline.load(settings, manifests, run_key)
+
+
+def test_rerunning_a_day_changes_nothing(lake: Settings) -> None:
+    """The same landing folder twice: the second run finds no new file and loads nothing; a
+    parse task retried after its commit stages nothing again; every staging table (and the
+    lake's data files) stay as they were.
+
+    Checked that it can fail: with `known_sha256` returning an empty set (discover forgets the
+    ledger), the second run parses every file again; the in-transaction ledger check of
+    `load_run` then skips them, so the `discover` assertion is what fails.
+    """
+    names = land_samples(lake.landing_dir)
+    candidates, first = stage(lake, "day1")
+    assert sorted(c["source_file"] for c in candidates) == names
+    assert first["files_loaded"] == len(names) and first["files_skipped"] == 0
+    counts = staging_counts(lake.warehouse)
+    assert counts["load_ledger"] == len(names) and counts["comments"] == first["comments"] > 0
+    files = data_files(Path(lake.warehouse.data_path))
+
+    again, second = stage(lake, "day1-again")
+    assert again == []
+    assert (second["files_loaded"], second["comments"], second["rejects"]) == (0, 0, 0)
+
+    # A parse task retried after its transaction committed (its XCom was lost, say).
+    retry = pipeline.parse(lake, candidates[0], "day1")
+    assert retry["staged"]["files_skipped"] == 1 and retry["staged"]["files_loaded"] == 0
+    assert staging_counts(lake.warehouse) == counts
+    assert data_files(Path(lake.warehouse.data_path)) == files
+
+
+#: The mart columns that say in which run, and when, a row was loaded: the two runs compared
+#: have their own run keys and clocks whatever the warehouse, so these differ and are checked
+#: for being exactly the run's own (every other column must be equal).
+RUN_COLUMNS = {
+    ("dim_contents", "latest_load_id"),
+    ("dim_contents", "first_ingested_at"),
+    ("dim_contents", "last_ingested_at"),
+    ("fct_comments", "load_id"),
+    ("fct_comments", "ingested_at"),
+}
+
+
+def mart_columns(
+    con: duckdb.DuckDBPyConnection, catalog: str
+) -> dict[str, list[tuple[str, str]]]:
+    """table -> (column, type) in order, of the base tables of schema `marts` of `catalog`."""
+    rows = con.execute(
+        "select c.table_name, c.column_name, c.data_type from information_schema.columns c "
+        "join information_schema.tables t using (table_catalog, table_schema, table_name) "
+        "where c.table_catalog = ? and c.table_schema = 'marts' and t.table_type = 'BASE TABLE' "
+        "order by c.table_name, c.ordinal_position",
+        [catalog],
+    ).fetchall()
+    tables: dict[str, list[tuple[str, str]]] = {}
+    for table, column, kind in rows:
+        tables.setdefault(table, []).append((column, kind))
+    return tables
+
+
+def test_lake_marts_equal_file_marts_on_the_same_dumps(
+    lake: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The samples of every format through discover, parse, load, build_marts and publish,
+    once into a DuckDB file and once into the lake: every table of `marts` as BI reads it (the
+    file snapshot; the lake at its published snapshot) holds the same rows, compared with
+    EXCEPT ALL both ways on every column but the run's load ids and times (RUN_COLUMNS).
+
+    Checked that it can fail: deleting one staging comment of the lake before its dbt build
+    makes fct_comments (and the per-content marts) differ, and the message names the table and
+    shows the rows.
+    """
+    land_samples(lake.landing_dir)
+    lake_settings = lake
+    file_warehouse = tmp_path / "file-mode" / "comments.duckdb"
+    monkeypatch.setenv("COMMENTS_WAREHOUSE", str(file_warehouse))
+    monkeypatch.setenv("COMMENTS_BI_SNAPSHOT", str(tmp_path / "file-mode" / "comments_bi.duckdb"))
+    monkeypatch.setenv("COMMENTS_DBT_TARGET_DIR", str(tmp_path / "file-mode" / "dbt_target"))
+    file_settings = load_settings()
+    assert file_settings.lake is None
+
+    results = {}
+    for mode, settings in (("file", file_settings), ("lake", lake_settings)):
+        _, summary = stage(settings, f"{mode}-run")
+        assert pipeline.marts_are_stale(settings, summary)
+        pipeline.build_marts(settings)
+        results[mode] = (summary, pipeline.publish(settings))
+    file_summary, file_rows = results["file"]
+    lake_summary, lake_rows = results["lake"]
+    for summary in (file_summary, lake_summary):
+        del summary["load_id"]
+    assert lake_summary == file_summary
+    assert lake_rows == file_rows and file_rows["fct_comments"] > 0
+
+    published = bi_source(lake_settings.warehouse, lake_settings.bi_snapshot)
+    assert isinstance(published, Lake) and published.snapshot_version is not None
+    differences = {}
+    with connect(published, read_only=True) as con:
+        con.execute(f"attach '{file_settings.bi_snapshot}' as file_bi (read_only)")
+        file_tables, lake_tables = mart_columns(con, "file_bi"), mart_columns(con, "lake")
+        assert lake_tables == file_tables
+        present = {(t, c) for t, columns in file_tables.items() for c, _ in columns}
+        assert RUN_COLUMNS <= present  # named exclusions only, none stale
+        for table, column in sorted(RUN_COLUMNS):
+            if column.endswith("load_id"):  # the run's own key, in each warehouse
+                for catalog, run_key in (("file_bi", "file-run"), ("lake", "lake-run")):
+                    assert con.execute(
+                        f'select distinct "{column}" from {catalog}.marts."{table}"'
+                    ).fetchall() == [(run_key,)]
+        for table, columns in file_tables.items():
+            select = ", ".join(f'"{c}"' for c, _ in columns if (table, c) not in RUN_COLUMNS)
+            for left, right in (("file_bi", "lake"), ("lake", "file_bi")):
+                extra = con.execute(
+                    f'select {select} from {left}.marts."{table}" except all '
+                    f'select {select} from {right}.marts."{table}" limit 5'
+                ).fetchall()
+                if extra:
+                    differences[f"{table}: only in {left}"] = extra
+    assert not differences, "\n".join(f"{k}: {v}" for k, v in differences.items())
