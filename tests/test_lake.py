@@ -487,3 +487,57 @@ def test_lake_marts_equal_file_marts_on_the_same_dumps(
                 if extra:
                     differences[f"{table}: only in {left}"] = extra
     assert not differences, "\n".join(f"{k}: {v}" for k, v in differences.items())
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_daily_dag_in_lake_mode_end_to_end(lake: Settings) -> None:
+    """The real `comments_daily` DAG under `dag.test()` on a lake: every task green, each parse
+    task staged its own file, the marts are built and published (the snapshot id recorded,
+    readers pinned to it); the same day again loads nothing and skips dbt and publish.
+
+    Checked that it can fail: with `marts_are_stale` answering True whatever it sees, the
+    second run builds again and `states["dbt_build"]` is "success", not "skipped".
+    """
+    shutil.copy(SEED_PAGE, lake.landing_dir)
+    shutil.copy(YTCD_DUMP, lake.landing_dir)
+    first = run_dag(DAY1)
+    states = task_states(first)
+    assert str(first.state) == "success", states
+    assert set(states.values()) == {"success"}, states
+    assert {task for task in states if task.startswith("parse[")} == {"parse[0]", "parse[1]"}
+
+    warehouse = lake.warehouse
+    assert isinstance(warehouse, Lake)
+    ledger = query(
+        warehouse,
+        "select source_file, status, rows_loaded, rows_rejected from staging.load_ledger "
+        "order by 1",
+    )
+    assert ledger == [
+        ("Xk3vTq9LmPw.jsonl", "loaded", 5, 0),
+        ("perseverance_landing_page.txt", "loaded", 12, 0),
+    ]
+    version = published_version(warehouse)
+    assert version is not None
+    published = warehouse.at(version)
+    assert query(published, "select count(*) from marts.fct_comments") == [(17,)]
+    assert query(published, "select count(*) from marts.dim_contents") == [(2,)]
+    assert query(
+        published,
+        "select replies from marts.fct_engagement_by_content where content_id = 'Xk3vTq9LmPw'",
+    ) == [(2,)]
+    counts = staging_counts(warehouse)
+    # The record of a publish is written after the snapshot it names (so not in it).
+    assert query(published, "select count(*) from bi.published_snapshots") == [(0,)]
+    records = query(warehouse, "select snapshot_id, mart_rows from bi.published_snapshots")
+    assert [(snapshot, json.loads(rows)["fct_comments"]) for snapshot, rows in records] == [
+        (version, 17)
+    ]
+
+    second = run_dag(DAY1)
+    states = task_states(second)
+    assert str(second.state) == "success", states
+    assert states["dbt_build"] == states["publish"] == "skipped", states
+    assert states["load_staging"] == states["marts_stale"] == "success", states
+    assert staging_counts(warehouse) == counts
+    assert published_version(warehouse) == version
