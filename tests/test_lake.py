@@ -6,6 +6,7 @@ What each test proves, and how it was checked that it can fail, is said in its d
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -15,7 +16,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -41,6 +41,7 @@ ROWS = 20_000
 INVALID_EVERY = 1_000
 
 
+@functools.cache
 def _load_generator() -> ModuleType:
     """The parsing benchmark's deterministic dump generator (it writes what it says it wrote)."""
     spec = importlib.util.spec_from_file_location(
@@ -48,19 +49,21 @@ def _load_generator() -> ModuleType:
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_parse_generate", module)
+    sys.modules["bench_parse_generate"] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
 
 @pytest.fixture
-def lake(lake_env, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """The settings of a fresh lake; files are taken as soon as they land, fastText labels."""
+def lake(lake_env, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The settings of a fresh lake (`lake_env`); files are taken as soon as they land, and
+    languages labelled by fastText alone (the quickest detector; both modes of a comparison
+    use it)."""
     monkeypatch.setenv("COMMENTS_LANDING_QUIET_SECONDS", "0")
     monkeypatch.setenv("COMMENTS_LANGUAGE_DETECTOR", "fasttext")
     settings = load_settings()
     assert isinstance(settings.warehouse, Lake)
-    yield settings
+    return settings
 
 
 def reddit_dump(settings: Settings, folder: Path, name: str, first: int) -> dict[str, Any]:
@@ -219,10 +222,11 @@ def test_two_parse_tasks_append_at_once(lake: Settings, tmp_path: Path) -> None:
     load transaction open (rows written, not committed) until the other one has too: the two
     commits really race. Each file is staged exactly once with its own ledger row.
 
-    Checked that it can fail: with the hold point removed from one child the test still passes
-    (no overlap needed for correctness), so overlap is proved by the `.in` files both existing
-    before either commits (the children wait for both); with `per_file` expecting `ROWS`
-    comments instead of the generator's count the assertion fails with the real counts.
+    Checked that it can fail: with `load._load_parsed` committing right after its contents
+    insert (a load that is not one transaction), the "nothing visible while both are open"
+    assertion fails (1098 contents visible). The overlap itself is not left to timing: each
+    child writes its `.in` file only once its rows are written, and commits only when both
+    `.in` files and the test's `release` file exist.
     """
     expected = {
         "RC_2025-01_a.ndjson.zst": reddit_dump(lake, tmp_path, "RC_2025-01_a.ndjson.zst", 0),
@@ -294,7 +298,11 @@ def test_a_parse_task_killed_mid_load_leaves_nothing_and_its_rerun_counts_exactl
     """SIGKILL while the load transaction is open (the file's rows written, not committed):
     nothing of it is visible; the retried task stages it with exact counts. The Parquet files
     the killed transaction wrote stay in the data path as orphans until
-    `ducklake_delete_orphaned_files` removes them (and it removes nothing live).
+    `ducklake_delete_orphaned_files` removes them (and it removes nothing live);
+    `ducklake_cleanup_old_files` does not (it removes files of expired snapshots only).
+
+    Checked that it can fail: with `load._load_parsed` committing right after its contents
+    insert, the contents of the killed task are visible after the kill (548 rows, not 0).
     """
     name = "RC_2025-01_kill.ndjson.zst"
     want = reddit_dump(lake, tmp_path, name, 0)
@@ -373,8 +381,7 @@ def test_rerunning_a_day_changes_nothing(lake: Settings) -> None:
     lake's data files) stay as they were.
 
     Checked that it can fail: with `known_sha256` returning an empty set (discover forgets the
-    ledger), the second run parses every file again; the in-transaction ledger check of
-    `load_run` then skips them, so the `discover` assertion is what fails.
+    ledger), the second discover returns all six files again and the test fails there.
     """
     names = land_samples(lake.landing_dir)
     candidates, first = stage(lake, "day1")
@@ -430,9 +437,9 @@ def test_lake_marts_equal_file_marts_on_the_same_dumps(
     file snapshot; the lake at its published snapshot) holds the same rows, compared with
     EXCEPT ALL both ways on every column but the run's load ids and times (RUN_COLUMNS).
 
-    Checked that it can fail: deleting one staging comment of the lake before its dbt build
-    makes fct_comments (and the per-content marts) differ, and the message names the table and
-    shows the rows.
+    Checked that it can fail: adding 1 to one lake staging comment's like_count before its
+    dbt build leaves every row count equal, and the EXCEPT ALL names the rows that differ in
+    fct_comments, fct_engagement_by_content, fct_engagement_daily and fct_language_mix.
     """
     land_samples(lake.landing_dir)
     lake_settings = lake
@@ -490,7 +497,8 @@ def test_daily_dag_in_lake_mode_end_to_end(lake: Settings) -> None:
     readers pinned to it); the same day again loads nothing and skips dbt and publish.
 
     Checked that it can fail: with `marts_are_stale` answering True whatever it sees, the
-    second run builds again and `states["dbt_build"]` is "success", not "skipped".
+    second run builds again and the test fails on `states["dbt_build"]` ("success", not
+    "skipped").
     """
     shutil.copy(SEED_PAGE, lake.landing_dir)
     shutil.copy(YTCD_DUMP, lake.landing_dir)
