@@ -22,7 +22,7 @@ from comment_etl.transform.build_needed import (
 )
 from comment_etl.transform.dbt_build import run_dbt_build
 from comment_etl.warehouse.connect import connect, known_sha256, ledger_fingerprint
-from comment_etl.warehouse.load import cleanup_outputs, load_run
+from comment_etl.warehouse.load import LoadSummary, cleanup_outputs, load_run
 from comment_etl.warehouse.publish import bi_source, publish_snapshot
 from comment_etl.warehouse.schema import ensure_schema
 
@@ -158,12 +158,16 @@ def parse(settings: Settings, candidate: dict[str, Any], run_key: str) -> dict[s
 def load(settings: Settings, manifests: list[dict[str, Any]], load_id: str) -> dict[str, Any]:
     """Load every parsed file of the run in one transaction, then drop the Parquet files.
 
-    Files a parse task already staged (lake mode) are only counted in the summary.
+    Files a parse task already staged (lake mode) are only counted in the summary. In file
+    mode `load_run` runs even with no file: it creates the staging schema that dbt reads (a
+    first run with nothing to load must still build empty marts); in lake mode `discover` did.
     """
     parsed = [Manifest.from_dict(m) for m in manifests if m]
     pending = [manifest for manifest in parsed if manifest.staged is None]
-    # Called with no pending file too: it creates the staging schema a first build needs.
-    summary = load_run(settings.warehouse, pending, load_id)
+    if pending or not settings.lake:
+        summary = load_run(settings.warehouse, pending, load_id)
+    else:
+        summary = LoadSummary(load_id)
     for manifest in parsed:
         if manifest.staged is not None:
             summary.add(manifest.staged)
