@@ -6,7 +6,6 @@ What each test proves, and how it was checked that it can fail, is said in its d
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib.util
 import json
@@ -546,38 +545,56 @@ def test_daily_dag_in_lake_mode_end_to_end(lake: Settings) -> None:
     assert published_version(warehouse) == version
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: two attempts of the same parse task at once (a retry while the first "
-    "attempt still runs) both find no ledger row in their snapshot and DuckLake lets both "
-    "appends commit, so the file is staged twice",
-)
 def test_two_attempts_of_one_parse_task_at_once_stage_the_file_once(
     lake: Settings, tmp_path: Path
 ) -> None:
-    """The same candidate in two processes, both inside their load transaction before either
-    commits (as in `test_two_parse_tasks_append_at_once`): the file must be staged once.
+    """The same candidate in two processes (a task Airflow thinks dead, still running while its
+    retry starts): the first holds its load transaction open; the second must wait (the
+    per-file advisory lock of `load._staging_locks`) instead of entering its own, then find
+    the first one's ledger row and stage nothing. The file is staged once.
 
-    Checked that it can fail: it does today (the ledger gets two rows), hence the strict xfail:
-    once the loader guards against this, it passes and the strict xfail turns red, so the
-    marker is removed with the fix.
+    Checked that it can fail: with `_staging_locks` turned into a no-op, no attempt waits for
+    the lock (the test fails there). Before the lock existed, both attempts entered their
+    transactions at once and the file was staged twice (10 comments, 2 ledger rows).
     """
     shutil.copy(YTCD_DUMP, lake.landing_dir)
     (candidate,) = pipeline.discover(lake)
     run_key = "manual__2026-11-20T00:00:00+00:00"
     go, release = tmp_path / "go", tmp_path / "release"
-    tasks = [ParseTask(tmp_path, f"attempt{i}", candidate, run_key, go) for i in (1, 2)]
+    first, second = (ParseTask(tmp_path, f"attempt{i}", candidate, run_key, go) for i in (1, 2))
     try:
-        for task in tasks:
-            task.start(hold_until=[*(t.inside for t in tasks), release])
+        first.start(hold_until=[release])
+        first.wait_for(first.ready)
         go.write_text("go")
-        for task in tasks:
-            task.wait_for(task.inside)
+        first.wait_for(first.inside)  # the first attempt's rows are written, not committed
+        second.start(hold_until=[])  # the retry starts while the first attempt still runs
+        wait_for_advisory_lock_waiter(lake)  # the second parsed its copy and waits to stage
+        assert not second.inside.exists(), "the second attempt staged while the first held"
+        assert second.proc is not None and second.proc.poll() is None
         release.write_text("commit")
-        for task in tasks:
-            with contextlib.suppress(AssertionError):  # an attempt may fail on a conflict
-                task.finish()
+        staged = [first.finish()["staged"], second.finish()["staged"]]
     finally:
-        for task in tasks:
-            task.kill()
+        first.kill()
+        second.kill()
+    assert [s["files_loaded"] for s in staged] == [1, 0]
+    assert [s["files_skipped"] for s in staged] == [0, 1]
+    assert not second.inside.exists()
     assert per_file(lake.warehouse) == {"Xk3vTq9LmPw.jsonl": (5, 5, 0, 1, "loaded", 5, 0)}
+
+
+def wait_for_advisory_lock_waiter(settings: Settings, timeout: float = 180) -> None:
+    """Until a session of the catalog's Postgres waits for an advisory lock."""
+    import psycopg
+
+    assert isinstance(settings.warehouse, Lake)
+    conninfo = settings.warehouse.catalog.removeprefix("postgres:")
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(conninfo, autocommit=True) as session:
+        while True:
+            row = session.execute(
+                "select count(*) from pg_locks where locktype = 'advisory' and not granted"
+            ).fetchone()
+            if row and row[0]:
+                return
+            assert time.monotonic() < deadline, f"no attempt waited for the lock in {timeout} s"
+            time.sleep(0.1)

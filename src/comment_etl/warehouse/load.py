@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 from comment_etl.records import Manifest
 from comment_etl.warehouse.connect import connect
 from comment_etl.warehouse.schema import ensure_schema
-from comment_etl.warehouse.target import Warehouse
+from comment_etl.warehouse.target import Lake, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -106,16 +107,43 @@ def _load_parsed(con, manifest: Manifest, load_id: str, now: datetime) -> tuple[
     return int(loaded), int(rejected) + int(duplicates)
 
 
+@contextlib.contextmanager
+def _staging_locks(warehouse: Warehouse, manifests: list[Manifest]) -> Iterator[None]:
+    """Lake mode with a Postgres catalog: hold a Postgres advisory lock per file (sha256) from
+    before the load transaction begins until after it commits.
+
+    Two attempts of the same parse task at once (a task Airflow thinks dead, still running
+    while its retry starts) would otherwise both find no ledger row and both append: DuckLake
+    lets two appends commit. With the lock the second waits, then begins its transaction after
+    the first committed, sees the ledger row and stages nothing. Different files take different
+    locks, so parse tasks still stage in parallel. The lock goes with the Postgres session, so
+    a killed process never leaves it held. A SQLite catalog has no such lock (README).
+    """
+    if not (isinstance(warehouse, Lake) and warehouse.catalog.lower().startswith("postgres:")):
+        yield
+        return
+    import psycopg
+
+    conninfo = warehouse.catalog[len("postgres:") :]
+    with psycopg.connect(conninfo, autocommit=True) as session:
+        for sha256 in sorted({manifest.sha256 for manifest in manifests}):  # no lock cycles
+            session.execute(
+                "select pg_advisory_lock(hashtextextended(%s, 0))", [f"comment_etl:{sha256}"]
+            )
+        yield
+
+
 def load_run(warehouse: Warehouse, manifests: list[Manifest], load_id: str) -> LoadSummary:
     """Load every manifest of a run; one transaction for all of them.
 
     In lake mode each parse task calls this for its own file, and several such transactions
     run at once: DuckLake retries an append that conflicts with another, and the ledger check
-    inside the transaction keeps a retried task from staging its file twice.
+    inside the transaction keeps a retried task from staging its file twice (two attempts at
+    the same moment: `_staging_locks`).
     """
     summary = LoadSummary(load_id=load_id)
     now = datetime.now(UTC)
-    with connect(warehouse) as con:
+    with connect(warehouse) as con, _staging_locks(warehouse, manifests):
         ensure_schema(con)
         con.execute("begin transaction")
         known = {r[0] for r in con.execute("select sha256 from staging.load_ledger").fetchall()}
