@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,6 +14,7 @@ import pytest
 from comment_etl import pipeline
 from comment_etl.config import load_settings
 from comment_etl.transform.build_needed import project_fingerprint
+from comment_etl.transform.dbt_build import dbt_executable, dbt_subprocess_env
 
 REPO = Path(__file__).resolve().parents[1]
 LOADED = {"files_loaded": 1, "files_failed": 0}
@@ -106,3 +109,41 @@ def test_a_changed_project_or_a_new_warehouse_rebuilds_whole(builds: list[str], 
     build_if_stale(settings, NOTHING)
     incremental = " ".join(pipeline.INCREMENTAL_BUILD_ARGS)
     assert builds == ["--full-refresh", incremental, "--full-refresh", "--full-refresh"]
+
+
+def _dbt_ls(tmp_path: Path, args: list[str]) -> dict[str, dict]:
+    """`dbt ls` of the real project with `args`: unique id -> resource type and parents."""
+    project = REPO / "dbt"
+    command = [
+        dbt_executable(), "ls", "--quiet", "--project-dir", str(project),
+        "--profiles-dir", str(project), "--output", "json",
+        "--output-keys", "unique_id", "resource_type", "depends_on", *args,
+    ]  # fmt: skip
+    env = dbt_subprocess_env(tmp_path, COMMENTS_WAREHOUSE=str(tmp_path / "unused.duckdb"))
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    nodes = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    return {node["unique_id"]: node for node in nodes}
+
+
+def test_an_incremental_build_leaves_out_only_what_depends_on_the_project_alone(tmp_path):
+    """Seeds, the data tests of seeds and unit tests are left out; every model and every data
+    test that reads a model stay, also a test on a model that points at a seed."""
+    everything = _dbt_ls(tmp_path, [])
+    incremental = _dbt_ls(tmp_path, pipeline.INCREMENTAL_BUILD_ARGS)
+
+    def parents(node: dict) -> set[str]:
+        return {p.split(".")[0] for p in node["depends_on"]["nodes"]}
+
+    tests = {uid: n for uid, n in everything.items() if n["resource_type"] == "test"}
+    of_seeds = {uid for uid, n in tests.items() if parents(n) == {"seed"}}
+    reading_models = {uid for uid, n in tests.items() if "model" in parents(n)}
+    pointing_at_seeds = {uid for uid in reading_models if "seed" in parents(tests[uid])}
+    models = {uid for uid, n in everything.items() if n["resource_type"] == "model"}
+    assert of_seeds and reading_models and pointing_at_seeds and models  # the project has them
+
+    left_out = set(everything) - set(incremental)
+    kinds = {everything[uid]["resource_type"] for uid in left_out}
+    assert kinds == {"seed", "test", "unit_test"}
+    assert {uid for uid in left_out if everything[uid]["resource_type"] == "test"} == of_seeds
+    assert models | reading_models <= set(incremental)
