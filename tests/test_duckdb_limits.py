@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+import duckdb
+
+from comment_etl.transform.dbt_build import dbt_executable, dbt_subprocess_env
 from comment_etl.warehouse.connect import connect
 from comment_etl.warehouse.limits import dbt_env, duckdb_config
+
+DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt"
 
 
 def _setting(con, name: str) -> str:
@@ -30,3 +36,52 @@ def test_defaults_and_dbt_environment(tmp_path: Path, monkeypatch) -> None:
     assert config["threads"] == "2"
     env = dbt_env(tmp_path / "w.duckdb")
     assert env["COMMENTS_DUCKDB_TEMP_DIR"] == config["temp_directory"]
+
+
+def test_content_terms_build_spills_instead_of_running_out_of_memory(tmp_path: Path) -> None:
+    """`int_content_terms` groups every (content, term, surface form): ~11M terms at 1M comments.
+    Under the memory cap its build must spill to disk; an ordered aggregate that could not spill
+    (`first(surface order by ...)`) failed the 1M build with DuckDB's Out of Memory Error.
+    200,000 synthetic comments (2,000 contents, 12 words each out of 300,000) and a 150MB cap
+    reproduce that failure in a minute."""
+    warehouse = tmp_path / "comments.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema marts; create schema intermediate; create schema seeds")
+    con.execute(
+        """
+        create table marts.fct_comments as
+        select
+            'c' || (i % 2000) as content_key, 'youtube' as platform,
+            'v' || (i % 2000) as content_id,
+            'k' || i as comment_id, 'en' as language, false as is_spam,
+            (select string_agg('w' || ((i * 7919 + j * 104729) % 300000)
+                || case when j % 3 = 0 then 's' else '' end, ' ') from range(12) as t(j))
+                as comment_text
+        from range(200000) as r(i)
+        """
+    )
+    con.execute("create table seeds.stop_words as select 'the' as word, 'en' as language")
+    con.execute(
+        "create table intermediate.int_contents__touched as "
+        "select distinct content_key from marts.fct_comments"
+    )
+    con.close()
+    env = dbt_subprocess_env(
+        tmp_path,
+        COMMENTS_WAREHOUSE=str(warehouse),
+        COMMENTS_DUCKDB_MEMORY_LIMIT="150MB",
+        COMMENTS_DUCKDB_THREADS="1",
+        COMMENTS_DUCKDB_TEMP_DIR=str(tmp_path / "spill"),
+    )
+    command = [
+        dbt_executable(), "run", "--select", "int_content_terms", "--full-refresh",
+        "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+    ]  # fmt: skip
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        contents, terms = con.execute(
+            "select count(distinct content_key), count(*) from intermediate.int_content_terms"
+        ).fetchone()
+    assert contents == 2000
+    assert terms > 1_000_000  # the scale at which the old aggregate ran out of memory

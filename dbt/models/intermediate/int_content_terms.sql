@@ -144,14 +144,16 @@ term_uses as (
 
 ),
 
--- the most frequent surface form of each term in each content, ties alphabetically
+-- the most frequent surface form of each term in each content, ties alphabetically. A window,
+-- not first(surface order by ...): an ordered aggregate over ~11M terms (1M comments) cannot
+-- spill and ran out of DuckDB's memory_limit; the window's sort spills to temp_directory.
 surfaces as (
 
     select
         content_key,
         term_type,
         term_key,
-        first(surface order by uses desc, surface asc) as term
+        surface as term
 
     from (
         select
@@ -164,7 +166,10 @@ surfaces as (
         from term_uses
         group by content_key, term_type, term_key, surface
     ) as surface_uses
-    group by content_key, term_type, term_key
+    qualify row_number() over (
+        partition by content_key, term_type, term_key
+        order by uses desc, surface asc
+    ) = 1
 
 ),
 
