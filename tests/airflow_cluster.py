@@ -225,9 +225,12 @@ class AirflowCluster:
         path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances"
         return self.ok("GET", path, params={"limit": 100})["task_instances"]
 
-    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
+    def task_log(
+        self, dag_id: str, run_id: str, task_id: str, try_number: int = 1, map_index: int = -1
+    ) -> str:
         path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}"
-        response = self.api("GET", path, params={"full_content": "true"})
+        params = {"full_content": "true", "map_index": str(map_index)}
+        response = self.api("GET", path, params=params)
         return response.text
 
 
