@@ -16,6 +16,8 @@ import secrets
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,9 +53,13 @@ def deploy_env() -> dict[str, str]:
     return {key.strip(): value.strip() for key, value in pairs}
 
 
-@pytest.fixture(scope="module")
-def celery_cluster(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("airflow-celery")
+@contextmanager
+def celery_deployment(
+    root: Path, more_env: Callable[[services.Postgres], dict[str, str]] | None = None
+) -> Iterator[tuple[AirflowCluster, services.Postgres]]:
+    """The team deployment on 127.0.0.1, rooted at `root`: Postgres metadata, a Redis broker,
+    every component and two Celery workers. `more_env(pg)` adds settings that need the
+    Postgres (a lake catalog on it); it runs before Airflow starts."""
     (root / "landing").mkdir()
     # Postgres runs as the `postgres` user, which cannot enter pytest's private tmp folders.
     server_dir = Path(tempfile.mkdtemp(prefix="comments-services-"))
@@ -71,6 +77,7 @@ def celery_cluster(tmp_path_factory: pytest.TempPathFactory):
                     "AIRFLOW__CELERY__BROKER_URL": broker,
                     "AIRFLOW__CELERY__RESULT_BACKEND": pg.url("db+postgresql+psycopg"),
                 }
+                | (more_env(pg) if more_env else {})
             )
             assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
             cluster = AirflowCluster.create(root / "home", env)
@@ -79,11 +86,17 @@ def celery_cluster(tmp_path_factory: pytest.TempPathFactory):
             cluster.start(WORKERS)
             try:
                 cluster.wait_until_up()
-                yield cluster
+                yield cluster, pg
             finally:
                 cluster.stop()
     finally:
         shutil.rmtree(server_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def celery_cluster(tmp_path_factory: pytest.TempPathFactory):
+    with celery_deployment(tmp_path_factory.mktemp("airflow-celery")) as (cluster, _):
+        yield cluster
 
 
 def test_backfill_and_triggered_run_on_two_celery_workers(celery_cluster: AirflowCluster, webhook):

@@ -11,12 +11,9 @@ again changes nothing; the catalog password appears in no task log.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shutil
-import tempfile
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -26,10 +23,9 @@ from comment_etl.warehouse.connect import connect
 from comment_etl.warehouse.publish import published_version
 from comment_etl.warehouse.target import Lake, Warehouse, parse_warehouse
 from tests import services
-from tests.airflow_cluster import AirflowCluster
 from tests.conftest import FIXTURES, SEED_PAGE
-from tests.test_airflow_celery import WORKERS, deploy_env, wait_for_runs
-from tests.test_airflow_server import COMPONENTS, DAG_ID, comments_env, prepare, states_of
+from tests.test_airflow_celery import WORKERS, celery_deployment, wait_for_runs
+from tests.test_airflow_server import DAG_ID, prepare, states_of
 
 pytestmark = [
     pytest.mark.airflow_server,
@@ -45,50 +41,30 @@ LAKE_ROLE = "lake_writer"
 def lake_cluster(tmp_path_factory: pytest.TempPathFactory):
     """The Celery deployment in lake mode; yields the cluster, its lake and the lake password."""
     root = tmp_path_factory.mktemp("airflow-celery-lake")
-    (root / "landing").mkdir()
     lake_password = secrets.token_urlsafe(12)
-    # Postgres runs as the `postgres` user, which cannot enter pytest's private tmp folders.
-    server_dir = Path(tempfile.mkdtemp(prefix="comments-services-"))
-    os.chmod(server_dir, 0o755)
-    try:
-        with (
-            services.postgres(server_dir / "pg", password=secrets.token_urlsafe(12)) as pg,
-            services.redis(server_dir / "redis") as broker,
-            pytest.MonkeyPatch.context() as patch,
-        ):
-            with psycopg.connect(pg.url(driver="postgresql"), autocommit=True) as con:
-                con.execute(f"create role {LAKE_ROLE} login password '{lake_password}'")
-                con.execute(f"create database lake owner {LAKE_ROLE}")
-            catalog = (
-                f"ducklake:postgres:dbname=lake host=127.0.0.1 port={pg.port} user={LAKE_ROLE}"
-            )
-            data_path = f"{root / 'lake'}/"
-            env = (
-                deploy_env()
-                | comments_env(root)
-                | {
-                    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": pg.url("postgresql+psycopg"),
-                    "AIRFLOW__CELERY__BROKER_URL": broker,
-                    "AIRFLOW__CELERY__RESULT_BACKEND": pg.url("db+postgresql+psycopg"),
-                    "COMMENTS_WAREHOUSE": catalog,
-                    "COMMENTS_LAKE_DATA_PATH": data_path,
-                    "PGPASSWORD": lake_password,
-                }
-            )
-            patch.setenv("PGPASSWORD", lake_password)  # this test's own reads of the lake
-            cluster = AirflowCluster.create(root / "home", env)
-            cluster.cli("db", "migrate")
-            cluster.start(COMPONENTS)
-            cluster.start(WORKERS)
-            try:
-                cluster.wait_until_up()
-                lake = parse_warehouse(catalog, data_path)
-                assert isinstance(lake, Lake)
-                yield cluster, lake, lake_password
-            finally:
-                cluster.stop()
-    finally:
-        shutil.rmtree(server_dir, ignore_errors=True)
+    data_path = f"{root / 'lake'}/"
+
+    def catalog(pg: services.Postgres) -> str:
+        return f"ducklake:postgres:dbname=lake host=127.0.0.1 port={pg.port} user={LAKE_ROLE}"
+
+    def lake_settings(pg: services.Postgres) -> dict[str, str]:
+        with psycopg.connect(pg.url(driver="postgresql"), autocommit=True) as con:
+            con.execute(f"create role {LAKE_ROLE} login password '{lake_password}'")
+            con.execute(f"create database lake owner {LAKE_ROLE}")
+        return {
+            "COMMENTS_WAREHOUSE": catalog(pg),
+            "COMMENTS_LAKE_DATA_PATH": data_path,
+            "PGPASSWORD": lake_password,
+        }
+
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        celery_deployment(root, lake_settings) as (cluster, pg),
+    ):
+        patch.setenv("PGPASSWORD", lake_password)  # this test's own reads of the lake
+        lake = parse_warehouse(catalog(pg), data_path)
+        assert isinstance(lake, Lake)
+        yield cluster, lake, lake_password
 
 
 def rows(lake: Warehouse, sql: str) -> list[tuple]:
