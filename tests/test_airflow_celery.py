@@ -103,10 +103,7 @@ def test_backfill_and_triggered_run_on_two_celery_workers(celery_cluster: Airflo
     cluster = celery_cluster
     url, received = webhook
     root = cluster.home.parent
-    prepare(cluster, url)
-    cluster.ok("PATCH", f"/dags/{DAG_ID}", json={"is_paused": False})
-    first = wait_for_runs(cluster, 1)[0]  # unpausing schedules the last complete day: empty
-    assert cluster.wait_for_run(DAG_ID, first["dag_run_id"]) == "success", cluster.logs()
+    first = unpause_and_run_the_first_day(cluster, url)
 
     # -- three past days, one dump each, backfilled one run at a time ------------------------
     today = datetime.now(UTC).date()
@@ -168,6 +165,16 @@ def test_backfill_and_triggered_run_on_two_celery_workers(celery_cluster: Airflo
     # Nothing failed, nothing was rejected; only the first, empty run said its marts are empty.
     assert [a["findings"] for a in received if a["run_id"] != first["dag_run_id"]] == []
     assert [a["findings"] for a in received] == [["marts.fct_comments is empty after this run"]]
+
+
+def unpause_and_run_the_first_day(cluster: AirflowCluster, webhook_url: str) -> dict:
+    """Pool, alert Connection, unpause; the run unpausing schedules (the last complete day,
+    with nothing in landing) succeeds. Returns that run."""
+    prepare(cluster, webhook_url)
+    cluster.ok("PATCH", f"/dags/{DAG_ID}", json={"is_paused": False})
+    first = wait_for_runs(cluster, 1)[0]
+    assert cluster.wait_for_run(DAG_ID, first["dag_run_id"]) == "success", cluster.logs()
+    return first
 
 
 def wait_for_runs(cluster: AirflowCluster, count: int, timeout: float = 180) -> list[dict]:

@@ -24,8 +24,12 @@ from comment_etl.warehouse.publish import published_version
 from comment_etl.warehouse.target import Lake, Warehouse, parse_warehouse
 from tests import services
 from tests.conftest import FIXTURES, SEED_PAGE
-from tests.test_airflow_celery import WORKERS, celery_deployment, wait_for_runs
-from tests.test_airflow_server import DAG_ID, prepare, states_of
+from tests.test_airflow_celery import (
+    WORKERS,
+    celery_deployment,
+    unpause_and_run_the_first_day,
+)
+from tests.test_airflow_server import DAG_ID, states_of
 
 pytestmark = [
     pytest.mark.airflow_server,
@@ -76,10 +80,7 @@ def test_parse_tasks_on_two_workers_stage_into_one_lake(lake_cluster, webhook):
     cluster, lake, lake_password = lake_cluster
     url, received = webhook
     root = cluster.home.parent
-    prepare(cluster, url)
-    cluster.ok("PATCH", f"/dags/{DAG_ID}", json={"is_paused": False})
-    first = wait_for_runs(cluster, 1)[0]  # unpausing schedules the last complete day: empty
-    assert cluster.wait_for_run(DAG_ID, first["dag_run_id"]) == "success", cluster.logs()
+    first = unpause_and_run_the_first_day(cluster, url)
 
     # -- four files at once: the ytcd dump in three parts and the seed page --------------------
     lines = YTCD_DUMP.read_text().splitlines()
