@@ -10,8 +10,9 @@ import duckdb
 from comment_etl.transform.dbt_build import dbt_executable, dbt_subprocess_env
 from comment_etl.warehouse.connect import connect
 from comment_etl.warehouse.limits import dbt_env, duckdb_config
+from tests.conftest import REPO
 
-DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt"
+DBT_PROJECT = REPO / "dbt"
 
 
 def _setting(con, name: str) -> str:

@@ -574,7 +574,8 @@ def wait_for_advisory_lock_waiter(settings: Settings, timeout: float = 180) -> N
     import psycopg
 
     assert isinstance(settings.warehouse, Lake)
-    conninfo = settings.warehouse.catalog.removeprefix("postgres:")
+    conninfo = settings.warehouse.postgres_conninfo
+    assert conninfo is not None
     deadline = time.monotonic() + timeout
     with psycopg.connect(conninfo, autocommit=True) as session:
         while True:

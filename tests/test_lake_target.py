@@ -86,6 +86,12 @@ def test_only_a_catalog_server_takes_concurrent_writers() -> None:
     assert not Lake("/srv/lake/catalog.ducklake", "x").concurrent_writers
 
 
+def test_only_a_postgres_catalog_has_a_conninfo_for_the_staging_locks() -> None:
+    assert Lake(CATALOG, "x").postgres_conninfo == CATALOG.removeprefix("postgres:")
+    assert Lake("sqlite:/srv/lake/catalog.sqlite", "x").postgres_conninfo is None
+    assert Lake("/srv/lake/catalog.ducklake", "x").postgres_conninfo is None
+
+
 def test_publish_expires_old_snapshots_but_keeps_the_published_one(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

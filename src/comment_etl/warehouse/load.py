@@ -119,12 +119,12 @@ def _staging_locks(warehouse: Warehouse, manifests: list[Manifest]) -> Iterator[
     locks, so parse tasks still stage in parallel. The lock goes with the Postgres session, so
     a killed process never leaves it held. A SQLite catalog has no such lock (README).
     """
-    if not (isinstance(warehouse, Lake) and warehouse.catalog.lower().startswith("postgres:")):
+    conninfo = warehouse.postgres_conninfo if isinstance(warehouse, Lake) else None
+    if conninfo is None:
         yield
         return
     import psycopg
 
-    conninfo = warehouse.catalog[len("postgres:") :]
     with psycopg.connect(conninfo, autocommit=True) as session:
         for sha256 in sorted({manifest.sha256 for manifest in manifests}):  # no lock cycles
             session.execute(

@@ -49,6 +49,13 @@ class Lake:
         catalog file is locked by the one process that attached it, like a warehouse file."""
         return self.catalog.lower().startswith(("postgres:", "sqlite:"))
 
+    @property
+    def postgres_conninfo(self) -> str | None:
+        """The libpq connection string of a Postgres catalog (what follows ``postgres:``; the
+        password stays in PGPASSWORD / PGPASSFILE), or None for another catalog."""
+        prefix = "postgres:"
+        return self.catalog[len(prefix) :] if self.catalog.lower().startswith(prefix) else None
+
     def at(self, snapshot_version: int | None) -> Lake:
         return replace(self, snapshot_version=snapshot_version)
 
