@@ -5,6 +5,12 @@
 --
 -- Incremental: a build recounts the touched contents (int_contents__touched) only. Tokens
 -- are never joined with each other: a bigram is read off one row (a token and the next).
+--
+-- Every grouping below is on small integers (a number per content and per comment, the term
+-- type as 0/1) instead of the 32-character content key, the comment id and 'unigram'/'bigram':
+-- at 1M comments this model groups ~26M term uses twice, and the narrower keys took its build
+-- from 134 s to 94 s (this query alone, 1M bench warehouse). The numbers live only in this
+-- query; the output is the same rows.
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_touched',
@@ -19,9 +25,6 @@ comments as (
 
     select
         content_key,
-        platform,
-        content_id,
-        comment_id,
         language,
         regexp_replace(
             lower(comment_text),
@@ -35,6 +38,17 @@ comments as (
         not is_spam
         and comment_text is not null
         and {{ touched_only(['content_key'], 'int_contents__touched') }}
+
+),
+
+-- a number per content, only for this query (see above)
+content_numbers as (
+
+    select
+        content_key,
+        row_number() over () as content_number
+
+    from (select distinct comments.content_key from comments) as contents
 
 ),
 
@@ -58,12 +72,14 @@ stop_word_languages as (
 split_comments as (
 
     select
-        content_key,
-        comment_id,
-        language,
-        string_split_regex(topic_text, '[^\pL\pN]+') as words
+        content_numbers.content_number,
+        row_number() over () as comment_number,
+        comments.language,
+        string_split_regex(comments.topic_text, '[^\pL\pN]+') as words
 
     from comments
+    inner join content_numbers
+        on comments.content_key = content_numbers.content_key
 
 ),
 
@@ -72,8 +88,8 @@ split_comments as (
 tokens as (
 
     select
-        content_key,
-        comment_id,
+        content_number,
+        comment_number,
         language,
         unnest(words) as token,
         unnest(list_concat(words[2:], [null])) as next_token
@@ -86,8 +102,8 @@ tokens as (
 classified as materialized (
 
     select
-        tokens.content_key,
-        tokens.comment_id,
+        tokens.content_number,
+        tokens.comment_number,
         tokens.token,
         tokens.next_token,
         {{ topic_token_is_valid('tokens.token', 'token_stop_words', 'tokens.language') }}
@@ -108,9 +124,9 @@ classified as materialized (
 unigrams as (
 
     select
-        content_key,
-        comment_id,
-        'unigram' as term_type,
+        content_number,
+        comment_number,
+        0 as is_bigram,
         stem as term_key,
         token as surface
 
@@ -123,9 +139,9 @@ unigrams as (
 bigrams as (
 
     select
-        content_key,
-        comment_id,
-        'bigram' as term_type,
+        content_number,
+        comment_number,
+        1 as is_bigram,
         stem || ' ' || next_stem as term_key,
         token || ' ' || next_token as surface
 
@@ -150,24 +166,24 @@ term_uses as (
 surfaces as (
 
     select
-        content_key,
-        term_type,
+        content_number,
+        is_bigram,
         term_key,
         surface as term
 
     from (
         select
-            content_key,
-            term_type,
+            content_number,
+            is_bigram,
             term_key,
             surface,
             count(*) as uses
 
         from term_uses
-        group by content_key, term_type, term_key, surface
+        group by content_number, is_bigram, term_key, surface
     ) as surface_uses
     qualify row_number() over (
-        partition by content_key, term_type, term_key
+        partition by content_number, is_bigram, term_key
         order by uses desc, surface asc
     ) = 1
 
@@ -176,9 +192,9 @@ surfaces as (
 comment_terms as (
 
     select distinct
-        content_key,
-        comment_id,
-        term_type,
+        content_number,
+        comment_number,
+        is_bigram,
         term_key
 
     from term_uses
@@ -188,19 +204,19 @@ comment_terms as (
 content_terms as (
 
     select
-        content_key,
-        term_type,
+        content_number,
+        is_bigram,
         term_key,
         count(*) as comments_with_term
 
     from comment_terms
-    group by content_key, term_type, term_key
+    group by content_number, is_bigram, term_key
 
 )
 
 select
-    content_terms.content_key,
-    content_terms.term_type,
+    content_numbers.content_key,
+    case content_terms.is_bigram when 1 then 'bigram' else 'unigram' end as term_type,
     content_terms.term_key,
     surfaces.term,
     content_terms.comments_with_term
@@ -208,6 +224,8 @@ select
 from content_terms
 inner join surfaces
     on
-        content_terms.content_key = surfaces.content_key
-        and content_terms.term_type = surfaces.term_type
+        content_terms.content_number = surfaces.content_number
+        and content_terms.is_bigram = surfaces.is_bigram
         and content_terms.term_key = surfaces.term_key
+inner join content_numbers
+    on content_terms.content_number = content_numbers.content_number
