@@ -86,3 +86,88 @@ def test_content_terms_build_spills_instead_of_running_out_of_memory(tmp_path: P
         ).fetchone()
     assert contents == 2000
     assert terms > 1_000_000  # the scale at which the old aggregate ran out of memory
+
+
+def test_comment_lists_build_spills_instead_of_running_out_of_memory(tmp_path: Path) -> None:
+    """`fct_comments` gathers each comment's themes and spam reasons into sorted lists. DuckDB's
+    list() aggregate cannot spill, so `list(theme order by theme)` per comment ran out of the
+    memory cap at millions of comments (8M groups failed under 700MB); the bits of
+    macros/name_bits.sql spill. 600,000 synthetic comments (two themes and one spam signal
+    each) under an 80MB cap: the list() version fails at once, this one must build, and the
+    lists must be the sorted names."""
+    warehouse = tmp_path / "comments.duckdb"
+    rows = 600_000
+    keys = "'youtube' as platform, 'v' || (i % 1000) as content_id, 'k' || i as comment_id"
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema intermediate")
+    con.execute(
+        f"""
+        create table intermediate.int_comments__latest as
+        select {keys}, null::varchar as parent_comment_id, 'a' || (i % 5000) as author_id,
+            'author' as author_name, 'text ' || i as comment_text,
+            timestamp '2026-01-01' as published_at, null::timestamp as updated_at,
+            0 as like_count, 0 as reply_count, i as position, false as is_reply,
+            false as is_deleted, 'en' as language, 0.9 as language_confidence,
+            'fasttext' as language_detector, 1 as observation_count,
+            'dump.ndjson' as source_file, 'day1' as load_id,
+            timestamp '2026-01-02' as ingested_at
+        from range({rows}) as r(i)
+        """
+    )
+    con.execute(
+        f"""
+        create table intermediate.int_comment_themes as
+        select {keys}, 'theme_' || ((i * 7 + j) % 10) as theme, 2 as score,
+            ['word'] as matched_terms, 1::bigint as match_count
+        from range({rows}) as r(i), range(2) as s(j)
+        """
+    )
+    con.execute(
+        f"""
+        create table intermediate.int_comment_spam_signals as
+        select {keys}, 'signal_' || (i % 5) as spam_signal, 1 as weight, 'why' as evidence
+        from range({rows}) as r(i)
+        """
+    )
+    con.execute(
+        f"""
+        create table intermediate.int_comment_sentiment as
+        select {keys}, 0.1 as sentiment_score, 'positive' as sentiment
+        from range({rows}) as r(i)
+        """
+    )
+    con.execute(
+        "create table intermediate.int_comments__touched as "
+        "select platform, content_id, comment_id from intermediate.int_comments__latest limit 0"
+    )
+    con.close()
+    env = dbt_subprocess_env(
+        tmp_path,
+        COMMENTS_WAREHOUSE=str(warehouse),
+        COMMENTS_DUCKDB_MEMORY_LIMIT="80MB",
+        COMMENTS_DUCKDB_THREADS="1",
+        COMMENTS_DUCKDB_TEMP_DIR=str(tmp_path / "spill"),
+    )
+    command = [
+        dbt_executable(), "run", "--select", "fct_comments", "--full-refresh",
+        "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+    ]  # fmt: skip
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        comments, wrong = con.execute(
+            """
+            select
+                count(*),
+                count(*) filter (
+                    where themes <> list_sort([
+                        'theme_' || ((position * 7) % 10), 'theme_' || ((position * 7 + 1) % 10)
+                    ])
+                    or spam_reasons <> ['signal_' || (position % 5)]
+                    or spam_score <> 1
+                )
+            from marts.fct_comments
+            """
+        ).fetchone()
+    assert comments == rows
+    assert wrong == 0

@@ -119,21 +119,44 @@ scored as (
         comment_id,
         theme,
         cast(sum(weight) as integer) as score,
-        list(term order by term) as matched_terms,
         cast(sum(occurrences) as bigint) as match_count
 
     from weighted_terms
     group by platform, content_id, comment_id, theme
 
+),
+
+-- The sorted distinct terms per row of theme_matches with list functions, not list(term order
+-- by term) in `scored`: a list() aggregate cannot spill to disk and runs out of memory at
+-- millions of (comment, theme) groups (macros/name_bits.sql).
+term_lists as (
+
+    select
+        platform,
+        content_id,
+        comment_id,
+        theme,
+        list_sort(list_distinct(list_transform(
+            terms, lambda term: regexp_replace(term, '\s+', ' ', 'g')
+        ))) as matched_terms
+
+    from theme_matches
+
 )
 
 select
-    platform,
-    content_id,
-    comment_id,
-    theme,
-    score,
-    matched_terms,
-    match_count
+    scored.platform,
+    scored.content_id,
+    scored.comment_id,
+    scored.theme,
+    scored.score,
+    term_lists.matched_terms,
+    scored.match_count
 
 from scored
+inner join term_lists
+    on
+        scored.platform = term_lists.platform
+        and scored.content_id = term_lists.content_id
+        and scored.comment_id = term_lists.comment_id
+        and scored.theme = term_lists.theme

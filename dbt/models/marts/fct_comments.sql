@@ -16,33 +16,96 @@
 
 with
 
+-- themes and spam signals per comment as bits, not list() (macros/name_bits.sql: a list
+-- aggregate per comment cannot spill and runs out of memory at millions of comments)
+theme_positions as (
+
+    {{ name_positions('theme', ref('int_comment_themes')) }}
+
+),
+
+spam_signal_positions as (
+
+    {{ name_positions('spam_signal', ref('int_comment_spam_signals')) }}
+
+),
+
+comment_theme_bits as (
+
+    select
+        themes.platform,
+        themes.content_id,
+        themes.comment_id,
+        {{ name_bits('theme_positions.bit') }} as theme_bits,
+        count(*) as theme_count
+
+    from {{ ref('int_comment_themes') }} as themes
+    inner join theme_positions
+        on themes.theme = theme_positions.name
+    where {{ touched_only(['platform', 'content_id', 'comment_id'], 'int_comments__touched',
+        alias='themes') }}
+    group by themes.platform, themes.content_id, themes.comment_id
+
+),
+
+theme_names as (
+
+    select list(name order by bit) as all_names
+    from theme_positions
+
+),
+
 comment_themes as (
 
     select
-        platform,
-        content_id,
-        comment_id,
-        list(theme order by theme) as themes,
-        count(*) as theme_count
+        comment_theme_bits.platform,
+        comment_theme_bits.content_id,
+        comment_theme_bits.comment_id,
+        {{ name_list('comment_theme_bits.theme_bits', 'theme_names.all_names') }} as themes,
+        comment_theme_bits.theme_count
 
-    from {{ ref('int_comment_themes') }}
-    where {{ touched_only(['platform', 'content_id', 'comment_id'], 'int_comments__touched') }}
-    group by platform, content_id, comment_id
+    from comment_theme_bits
+    cross join theme_names
+
+),
+
+comment_spam_bits as (
+
+    select
+        signals.platform,
+        signals.content_id,
+        signals.comment_id,
+        cast(sum(signals.weight) as integer) as spam_score,
+        {{ name_bits('spam_signal_positions.bit') }} as spam_signal_bits
+
+    from {{ ref('int_comment_spam_signals') }} as signals
+    inner join spam_signal_positions
+        on signals.spam_signal = spam_signal_positions.name
+    where {{ touched_only(['platform', 'content_id', 'comment_id'], 'int_comments__touched',
+        alias='signals') }}
+    group by signals.platform, signals.content_id, signals.comment_id
+
+),
+
+spam_signal_names as (
+
+    select list(name order by bit) as all_names
+    from spam_signal_positions
 
 ),
 
 comment_spam as (
 
     select
-        platform,
-        content_id,
-        comment_id,
-        cast(sum(weight) as integer) as spam_score,
-        list(spam_signal order by spam_signal) as spam_reasons
+        comment_spam_bits.platform,
+        comment_spam_bits.content_id,
+        comment_spam_bits.comment_id,
+        comment_spam_bits.spam_score,
+        {{ name_list('comment_spam_bits.spam_signal_bits', 'spam_signal_names.all_names') }}
+            as spam_reasons
 
-    from {{ ref('int_comment_spam_signals') }}
-    where {{ touched_only(['platform', 'content_id', 'comment_id'], 'int_comments__touched') }}
-    group by platform, content_id, comment_id
+    from comment_spam_bits
+    cross join spam_signal_names
 
 )
 
