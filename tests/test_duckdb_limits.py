@@ -19,6 +19,24 @@ def _setting(con, name: str) -> str:
     return con.execute("select current_setting(?)", [name]).fetchone()[0]
 
 
+def _dbt_run_capped(tmp_path: Path, warehouse: Path, model: str, memory_limit: str) -> None:
+    """`dbt run` one model (full refresh) on `warehouse`, DuckDB capped at `memory_limit`, one
+    thread, spilling under `tmp_path`; fails the test with dbt's output if the build fails."""
+    env = dbt_subprocess_env(
+        tmp_path,
+        COMMENTS_WAREHOUSE=str(warehouse),
+        COMMENTS_DUCKDB_MEMORY_LIMIT=memory_limit,
+        COMMENTS_DUCKDB_THREADS="1",
+        COMMENTS_DUCKDB_TEMP_DIR=str(tmp_path / "spill"),
+    )
+    command = [
+        dbt_executable(), "run", "--select", model, "--full-refresh",
+        "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+    ]  # fmt: skip
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+
+
 def test_warehouse_connections_are_capped(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("COMMENTS_DUCKDB_MEMORY_LIMIT", "300MB")
     monkeypatch.setenv("COMMENTS_DUCKDB_THREADS", "1")
@@ -67,19 +85,7 @@ def test_content_terms_build_spills_instead_of_running_out_of_memory(tmp_path: P
         "select distinct content_key from marts.fct_comments"
     )
     con.close()
-    env = dbt_subprocess_env(
-        tmp_path,
-        COMMENTS_WAREHOUSE=str(warehouse),
-        COMMENTS_DUCKDB_MEMORY_LIMIT="150MB",
-        COMMENTS_DUCKDB_THREADS="1",
-        COMMENTS_DUCKDB_TEMP_DIR=str(tmp_path / "spill"),
-    )
-    command = [
-        dbt_executable(), "run", "--select", "int_content_terms", "--full-refresh",
-        "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-    ]  # fmt: skip
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    _dbt_run_capped(tmp_path, warehouse, "int_content_terms", "150MB")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         contents, terms = con.execute(
             "select count(distinct content_key), count(*) from intermediate.int_content_terms"
@@ -141,19 +147,7 @@ def test_comment_lists_build_spills_instead_of_running_out_of_memory(tmp_path: P
         "select platform, content_id, comment_id from intermediate.int_comments__latest limit 0"
     )
     con.close()
-    env = dbt_subprocess_env(
-        tmp_path,
-        COMMENTS_WAREHOUSE=str(warehouse),
-        COMMENTS_DUCKDB_MEMORY_LIMIT="80MB",
-        COMMENTS_DUCKDB_THREADS="1",
-        COMMENTS_DUCKDB_TEMP_DIR=str(tmp_path / "spill"),
-    )
-    command = [
-        dbt_executable(), "run", "--select", "fct_comments", "--full-refresh",
-        "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-    ]  # fmt: skip
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    _dbt_run_capped(tmp_path, warehouse, "fct_comments", "80MB")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         comments, wrong = con.execute(
             """
