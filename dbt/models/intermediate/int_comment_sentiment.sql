@@ -55,7 +55,7 @@ comments as (
 
 -- every word found in the lexicon, with its position; the lexicon join comes first, so the
 -- negators are looked for before the few words that carry a valence, not before every word
--- (43 s -> 17 s wall for this model's query on the 1M bench warehouse)
+-- (43 s -> 14 s wall for this model's query on the 1M bench warehouse)
 hits as (
 
     select

@@ -77,6 +77,21 @@ theme_matches as (
 
 ),
 
+-- each match with its whitespace collapsed ("wake  up" -> "wake up"), once: both the weights
+-- (matched_terms) and the sorted term lists (term_lists) read it
+normalized_matches as (
+
+    select
+        platform,
+        content_id,
+        comment_id,
+        theme,
+        list_transform(terms, lambda term: regexp_replace(term, '\s+', ' ', 'g')) as terms
+
+    from theme_matches
+
+),
+
 matched_terms as (
 
     select
@@ -84,9 +99,9 @@ matched_terms as (
         content_id,
         comment_id,
         theme,
-        regexp_replace(unnest(terms), '\s+', ' ', 'g') as term
+        unnest(terms) as term
 
-    from theme_matches
+    from normalized_matches
 
 ),
 
@@ -126,8 +141,8 @@ scored as (
 
 ),
 
--- The sorted distinct terms per row of theme_matches with list functions, not list(term order
--- by term) in `scored`: a list() aggregate cannot spill to disk and runs out of memory at
+-- The sorted distinct terms per (comment, theme) with list functions, not list(term order by
+-- term) in `scored`: a list() aggregate cannot spill to disk and runs out of memory at
 -- millions of (comment, theme) groups (macros/name_bits.sql).
 term_lists as (
 
@@ -136,11 +151,9 @@ term_lists as (
         content_id,
         comment_id,
         theme,
-        list_sort(list_distinct(list_transform(
-            terms, lambda term: regexp_replace(term, '\s+', ' ', 'g')
-        ))) as matched_terms
+        list_sort(list_distinct(terms)) as matched_terms
 
-    from theme_matches
+    from normalized_matches
 
 )
 
