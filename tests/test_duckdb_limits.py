@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
+import math
 import subprocess
 from pathlib import Path
 
@@ -19,9 +22,12 @@ def _setting(con, name: str) -> str:
     return con.execute("select current_setting(?)", [name]).fetchone()[0]
 
 
-def _dbt_run_capped(tmp_path: Path, warehouse: Path, model: str, memory_limit: str) -> None:
+def _dbt_run_capped(
+    tmp_path: Path, warehouse: Path, model: str, memory_limit: str, *, seeds: tuple[str, ...] = ()
+) -> None:
     """`dbt run` one model (full refresh) on `warehouse`, DuckDB capped at `memory_limit`, one
-    thread, spilling under `tmp_path`; fails the test with dbt's output if the build fails."""
+    thread, spilling under `tmp_path`, after `dbt seed` of `seeds`; fails the test with dbt's
+    output if a step fails."""
     env = dbt_subprocess_env(
         tmp_path,
         COMMENTS_WAREHOUSE=str(warehouse),
@@ -29,12 +35,13 @@ def _dbt_run_capped(tmp_path: Path, warehouse: Path, model: str, memory_limit: s
         COMMENTS_DUCKDB_THREADS="1",
         COMMENTS_DUCKDB_TEMP_DIR=str(tmp_path / "spill"),
     )
-    command = [
-        dbt_executable(), "run", "--select", model, "--full-refresh",
-        "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-    ]  # fmt: skip
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    project = ["--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)]
+    commands = [[dbt_executable(), "run", "--select", model, "--full-refresh", *project]]
+    if seeds:
+        commands.insert(0, [dbt_executable(), "seed", "--select", *seeds, *project])
+    for command in commands:
+        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout[-3000:]
 
 
 def test_warehouse_connections_are_capped(tmp_path: Path, monkeypatch) -> None:
@@ -164,4 +171,74 @@ def test_comment_lists_build_spills_instead_of_running_out_of_memory(tmp_path: P
             """
         ).fetchone()
     assert comments == rows
+    assert wrong == 0
+
+
+def _top_model_terms(text: str, count: int) -> tuple[list[str], float]:
+    """The classifier's reading of a normalized `text`, computed here from the seed file (as
+    bench/themes/spam_model.py defines it): its `count` heaviest terms (ties by term) and the
+    spam probability."""
+    with (DBT_PROJECT / "seeds" / "spam_model_terms.csv").open(newline="") as handle:
+        weights = {row["term"]: float(row["weight"]) for row in csv.DictReader(handle)}
+    words = text.split(" ")
+    terms = set(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
+    known = sorted((t for t in terms if t in weights), key=lambda t: (-weights[t], t))
+    score = weights["(bias)"] + sum(weights[t] for t in known)
+    return known[:count], 1 / (1 + math.exp(-score))
+
+
+def test_spam_classifier_build_spills_instead_of_running_out_of_memory(tmp_path: Path) -> None:
+    """`int_comment_spam_signals` names, for each comment the classifier flags, the three terms
+    that weighed most. As `list(term order by weight desc)[1:3]` per comment that was an
+    ordered aggregate: it cannot spill and takes at least 32 KiB per group, so a full build of a
+    million YouTube comments failed even under a 10GB cap. 100,000 synthetic YouTube comments,
+    every one flagged, under a 100MB cap: the build must pass (the old SQL fails at once) and
+    every evidence must name the terms the seed's weights give."""
+    warehouse = tmp_path / "comments.duckdb"
+    rows = 100_000
+    templates = ["please subscribe to my channel", "check out my new song and share it"]
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema intermediate")
+    con.execute(
+        f"""
+        create table intermediate.int_comments__latest as
+        select 'youtube' as platform, 'v' || (i % 1000) as content_id, 'k' || i as comment_id,
+            'a' || i as author_id, 'author' as author_name,
+            ($templates)[1 + i % 2] || ' zq' || i as comment_text,
+            ($templates)[1 + i % 2] || ' zq' || i as normalized_text
+        from range({rows}) as r(i)
+        """,
+        {"templates": templates},
+    )
+    con.execute(
+        "create table intermediate.int_comments__touched as "
+        "select platform, content_id, comment_id from intermediate.int_comments__latest limit 0"
+    )
+    con.close()
+    _dbt_run_capped(
+        tmp_path,
+        warehouse,
+        "int_comment_spam_signals",
+        "100MB",
+        seeds=("spam_signals", "spam_model_terms", "spam_signal_platforms"),
+    )
+    expected = []
+    for template in templates:
+        top, probability = _top_model_terms(template + " zq0", 3)
+        assert probability >= 0.9  # the classifier speaks for every comment
+        expected.append(f"p={round(probability, 2)}: {', '.join(top)}")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        flagged, wrong = con.execute(
+            """
+            select
+                count(*),
+                count(*) filter (
+                    where evidence <> ($expected)[1 + cast(substr(comment_id, 2) as bigint) % 2]
+                )
+            from intermediate.int_comment_spam_signals
+            where spam_signal = 'classifier'
+            """,
+            {"expected": expected},
+        ).fetchone()
+    assert flagged == rows
     assert wrong == 0

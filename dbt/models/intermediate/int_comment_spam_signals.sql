@@ -143,38 +143,93 @@ comment_terms as (
 
 ),
 
+-- Spill-safe at any size: the probability is a plain sum per comment, and the evidence (the
+-- three terms that weighed most, ties by term) is ranked by a window over the few comments the
+-- classifier speaks for and picked with max(); an ordered list() aggregate cannot spill to disk
+-- and ran out of memory at a million YouTube comments.
 classifier_scores as (
 
     select
         comment_terms.platform,
         comment_terms.content_id,
         comment_terms.comment_id,
-        1 / (1 + exp(-(any_value(model_bias.bias) + sum(model_terms.weight)))) as probability,
-        list(comment_terms.term order by model_terms.weight desc)[1:3] as top_terms
+        1 / (1 + exp(-(any_value(model_bias.bias) + sum(model_terms.weight)))) as probability
 
     from comment_terms
     inner join {{ ref('spam_model_terms') }} as model_terms
         on comment_terms.term = model_terms.term
     cross join model_bias
     group by comment_terms.platform, comment_terms.content_id, comment_terms.comment_id
+    having probability >= {{ var('spam_classifier_min_probability') }}
+
+),
+
+classifier_top_terms as (
+
+    select
+        comment_terms.platform,
+        comment_terms.content_id,
+        comment_terms.comment_id,
+        comment_terms.term,
+        row_number() over (
+            partition by
+                comment_terms.platform, comment_terms.content_id, comment_terms.comment_id
+            order by model_terms.weight desc, comment_terms.term asc
+        ) as term_rank
+
+    from comment_terms
+    inner join {{ ref('spam_model_terms') }} as model_terms
+        on comment_terms.term = model_terms.term
+    semi join classifier_scores
+        on
+            comment_terms.platform = classifier_scores.platform
+            and comment_terms.content_id = classifier_scores.content_id
+            and comment_terms.comment_id = classifier_scores.comment_id
+    qualify term_rank <= 3
+
+),
+
+classifier_evidence as (
+
+    select
+        platform,
+        content_id,
+        comment_id,
+        concat_ws(
+            ', ',
+            max(term) filter (where term_rank = 1),
+            max(term) filter (where term_rank = 2),
+            max(term) filter (where term_rank = 3)
+        ) as top_terms
+
+    from classifier_top_terms
+    group by platform, content_id, comment_id
 
 ),
 
 classifier_signals as (
 
     select
-        platform,
-        content_id,
-        comment_id,
+        classifier_scores.platform,
+        classifier_scores.content_id,
+        classifier_scores.comment_id,
         'classifier' as spam_signal,
         case
-            when probability >= {{ var('spam_classifier_strong_probability') }} then 3
+            when
+                classifier_scores.probability
+                >= {{ var('spam_classifier_strong_probability') }}
+                then 3
             else 2
         end as weight,
-        'p=' || round(probability, 2) || ': ' || array_to_string(top_terms, ', ') as evidence
+        'p=' || round(classifier_scores.probability, 2) || ': '
+        || classifier_evidence.top_terms as evidence
 
     from classifier_scores
-    where probability >= {{ var('spam_classifier_min_probability') }}
+    inner join classifier_evidence
+        on
+            classifier_scores.platform = classifier_evidence.platform
+            and classifier_scores.content_id = classifier_evidence.content_id
+            and classifier_scores.comment_id = classifier_evidence.comment_id
 
 ),
 
