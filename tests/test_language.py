@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from comment_etl.normalize import language
 from comment_etl.normalize.language import (
     MAX_CHARS,
     UNDETERMINED,
@@ -17,6 +18,7 @@ from comment_etl.normalize.language import (
     combine_guess,
     get_detector,
     iso639_1,
+    lingua_accuracy,
 )
 
 FIXTURE = Path(__file__).parent / "fixtures" / "perseverance_landing_page.txt"
@@ -108,10 +110,37 @@ def test_combined_asks_lingua_where_fasttext_is_unsure() -> None:
     assert combined == ["de", "fr"]
 
 
-def test_combined_does_not_take_lingua_labels_for_slang() -> None:
-    """lingua alone calls "hahaha" Dutch; fastText does not have Dutch among its candidates."""
-    assert _build("lingua").detect_batch(["hahaha"])[0].language == "nl"
-    assert _build("combined").detect_batch(["hahaha"]) == [Guess(UNDETERMINED, 0.0)]
+@pytest.mark.parametrize("accuracy", ["low", "high"])
+def test_combined_does_not_take_lingua_labels_for_slang(accuracy: str) -> None:
+    """lingua alone gives "hahaha" a language (French in its low-accuracy mode, Dutch in the
+    high one); it is none of fastText's candidates, so combined leaves it undetermined."""
+    lingua_label = _build("lingua", accuracy=accuracy).detect_batch(["hahaha"])[0].language
+    assert lingua_label == {"low": "fr", "high": "nl"}[accuracy]
+    candidates = [code for code, _ in get_detector("fasttext").top_k(["hahaha"], 3)[0]]
+    assert lingua_label not in candidates
+    combined = _build("combined", accuracy=accuracy)
+    assert combined.detect_batch(["hahaha"]) == [Guess(UNDETERMINED, 0.0)]
+
+
+def test_lingua_accuracy_comes_from_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`COMMENTS_LINGUA_ACCURACY` picks lingua's mode (default low); the mode reaches lingua
+    itself (the two modes' models give different confidences) and the worker processes."""
+    monkeypatch.delenv("COMMENTS_LINGUA_ACCURACY", raising=False)
+    assert lingua_accuracy() == "low"
+    monkeypatch.setenv("COMMENTS_LINGUA_ACCURACY", " High ")
+    assert lingua_accuracy() == "high"
+    high = _build("combined")
+    assert high._lingua_options["accuracy"] == "high"
+    monkeypatch.setattr(language, "_worker_detector", None)
+    language._init_worker("combined", high._options)
+    assert language._worker_detector._lingua_options["accuracy"] == "high"
+    text = ["Ich habe dieses Video wirklich genossen"]
+    high_confidence = _build("lingua").detect_batch(text)[0].confidence
+    low_confidence = _build("lingua", accuracy="low").detect_batch(text)[0].confidence
+    assert high_confidence != pytest.approx(low_confidence)
+    monkeypatch.setenv("COMMENTS_LINGUA_ACCURACY", "medium")
+    with pytest.raises(ValueError, match=r"COMMENTS_LINGUA_ACCURACY='medium'.*low, high"):
+        _build("lingua")
 
 
 @pytest.mark.parametrize(
@@ -216,8 +245,6 @@ def test_fasttext_called_directly_gives_fast_langdetects_answers() -> None:
 def test_answers_cross_processes_as_plain_lists() -> None:
     """What a worker returns is lists of strings and floats, not one object per text."""
     import pickle
-
-    from comment_etl.normalize import language
 
     language._init_worker("combined", {"languages": LINGUA_LANGUAGES})
     try:

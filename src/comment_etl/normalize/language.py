@@ -44,6 +44,26 @@ DEFAULT_LINGUA_LANGUAGES: tuple[str, ...] = (
     "ja", "ko", "zh", "ar", "fa", "hi", "bn", "th", "sv", "da", "fi", "cs", "ro", "el",
 )  # fmt: skip
 
+#: lingua's two modes (`COMMENTS_LINGUA_ACCURACY`). ``low`` loads only its trigram models (a
+#: process with the 28 languages loaded peaks at ~60 MB instead of ~600 MB), runs several times
+#: faster, and as the fallback of
+#: `combined` 0.4 points less accurate on sentences, 1.9 on 1-3 word fragments
+#: (bench/language/RESULTS.md). ``high`` adds the 1- to 5-gram models.
+LINGUA_ACCURACY_MODES = ("low", "high")
+DEFAULT_LINGUA_ACCURACY = "low"
+
+
+def lingua_accuracy() -> str:
+    """The configured lingua mode (`COMMENTS_LINGUA_ACCURACY`, default ``low``)."""
+    value = (os.environ.get("COMMENTS_LINGUA_ACCURACY") or DEFAULT_LINGUA_ACCURACY).strip().lower()
+    if value not in LINGUA_ACCURACY_MODES:
+        raise ValueError(
+            f"COMMENTS_LINGUA_ACCURACY={value!r} is not a lingua mode; use one of: "
+            + ", ".join(LINGUA_ACCURACY_MODES)
+        )
+    return value
+
+
 #: Codes some models emit that have a plain ISO 639-1 equivalent.
 _CODE_ALIASES = {"zh-cn": "zh", "zh-tw": "zh", "iw": "he", "in": "id", "jw": "jv", "arz": "ar"}
 
@@ -420,9 +440,10 @@ class FastTextDetector(BaseDetector):
 
 
 class LinguaDetector(BaseDetector):
-    """lingua (high-accuracy mode) over a language subset; its confidences sum to 1 over it.
+    """lingua over a language subset; its confidences sum to 1 over it.
 
-    Models load per language on first need (``preload`` loads the subset at once)."""
+    ``accuracy`` is its mode (`LINGUA_ACCURACY_MODES`; default: `lingua_accuracy()`). Models load
+    per language on first need (``preload`` loads the subset at once)."""
 
     name = "lingua"
     default_min_confidence = 0.1
@@ -432,13 +453,17 @@ class LinguaDetector(BaseDetector):
         *,
         languages: Sequence[str] = DEFAULT_LINGUA_LANGUAGES,
         preload: bool = False,
+        accuracy: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(languages=tuple(languages), preload=preload, **kwargs)
+        accuracy = accuracy or lingua_accuracy()
+        super().__init__(languages=tuple(languages), preload=preload, accuracy=accuracy, **kwargs)
         from lingua import IsoCode639_1, LanguageDetectorBuilder
 
         isos = [IsoCode639_1.from_str(code) for code in languages]
         builder = LanguageDetectorBuilder.from_iso_codes_639_1(*isos)
+        if accuracy == "low":
+            builder = builder.with_low_accuracy_mode()
         if preload:
             builder = builder.with_preloaded_language_models()
         self._model = builder.build()
@@ -489,7 +514,7 @@ class CombinedDetector(BaseDetector):
 
     fastText runs in the worker processes; lingua only in the process that owns this detector,
     on the unsure minority (one lingua, its models loaded per language on first need: memory
-    stays bounded however many workers there are).
+    stays bounded however many workers there are; ~60 MB in lingua's default ``low`` mode).
     """
 
     name = "combined"
@@ -502,14 +527,24 @@ class CombinedDetector(BaseDetector):
         fallback_below: float = 0.7,
         languages: Sequence[str] = DEFAULT_LINGUA_LANGUAGES,
         preload: bool = False,
+        accuracy: str | None = None,
         **kwargs: Any,
     ) -> None:
+        accuracy = accuracy or lingua_accuracy()
         super().__init__(
-            fallback_below=fallback_below, languages=tuple(languages), preload=preload, **kwargs
+            fallback_below=fallback_below,
+            languages=tuple(languages),
+            preload=preload,
+            accuracy=accuracy,
+            **kwargs,
         )
         self.fallback_below = fallback_below
         self._primary = FastTextDetector()
-        self._lingua_options: dict[str, Any] = {"languages": tuple(languages), "preload": preload}
+        self._lingua_options: dict[str, Any] = {
+            "languages": tuple(languages),
+            "preload": preload,
+            "accuracy": accuracy,
+        }
         self._fallback = LinguaDetector(**self._lingua_options) if preload else None
 
     def _first_pass(self, texts: list[str]) -> tuple[list[str], list[float], list[Any]]:
