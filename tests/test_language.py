@@ -141,6 +141,8 @@ def test_lingua_accuracy_comes_from_the_setting(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("COMMENTS_LINGUA_ACCURACY", "medium")
     with pytest.raises(ValueError, match=r"COMMENTS_LINGUA_ACCURACY='medium'.*low, high"):
         _build("lingua")
+    with pytest.raises(ValueError, match=r"COMMENTS_LINGUA_ACCURACY='best'.*low, high"):
+        _build("combined", accuracy="best")  # an explicit mode is checked too
 
 
 @pytest.mark.parametrize(

@@ -46,16 +46,18 @@ DEFAULT_LINGUA_LANGUAGES: tuple[str, ...] = (
 
 #: lingua's two modes (`COMMENTS_LINGUA_ACCURACY`). ``low`` loads only its trigram models (a
 #: process with the 28 languages loaded peaks at ~60 MB instead of ~600 MB), runs several times
-#: faster, and as the fallback of
-#: `combined` 0.4 points less accurate on sentences, 1.9 on 1-3 word fragments
-#: (bench/language/RESULTS.md). ``high`` adds the 1- to 5-gram models.
+#: faster, and as the fallback of `combined` is 0.4 points less accurate on sentences, 1.9 on
+#: 1-3 word fragments (bench/language/RESULTS.md). ``high`` adds the 1- to 5-gram models.
 LINGUA_ACCURACY_MODES = ("low", "high")
 DEFAULT_LINGUA_ACCURACY = "low"
 
 
-def lingua_accuracy() -> str:
-    """The configured lingua mode (`COMMENTS_LINGUA_ACCURACY`, default ``low``)."""
-    value = (os.environ.get("COMMENTS_LINGUA_ACCURACY") or DEFAULT_LINGUA_ACCURACY).strip().lower()
+def lingua_accuracy(mode: str | None = None) -> str:
+    """`mode` checked, or when None the configured one (`COMMENTS_LINGUA_ACCURACY`, default
+    ``low``)."""
+    if mode is None:
+        mode = os.environ.get("COMMENTS_LINGUA_ACCURACY") or DEFAULT_LINGUA_ACCURACY
+    value = mode.strip().lower()
     if value not in LINGUA_ACCURACY_MODES:
         raise ValueError(
             f"COMMENTS_LINGUA_ACCURACY={value!r} is not a lingua mode; use one of: "
@@ -456,7 +458,7 @@ class LinguaDetector(BaseDetector):
         accuracy: str | None = None,
         **kwargs: Any,
     ) -> None:
-        accuracy = accuracy or lingua_accuracy()
+        accuracy = lingua_accuracy(accuracy)
         super().__init__(languages=tuple(languages), preload=preload, accuracy=accuracy, **kwargs)
         from lingua import IsoCode639_1, LanguageDetectorBuilder
 
@@ -530,7 +532,7 @@ class CombinedDetector(BaseDetector):
         accuracy: str | None = None,
         **kwargs: Any,
     ) -> None:
-        accuracy = accuracy or lingua_accuracy()
+        accuracy = lingua_accuracy(accuracy)
         super().__init__(
             fallback_below=fallback_below,
             languages=tuple(languages),
