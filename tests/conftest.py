@@ -7,13 +7,16 @@ its own landing folder, warehouse and snapshot through `pipeline_env`.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -32,6 +35,18 @@ os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "INFO"
 # A failing task in a test must fail now, not after minutes of retry delays.
 os.environ["COMMENTS_TASK_RETRIES"] = "0"
 os.environ.setdefault("COMMENTS_IGNORE_AIRFLOW_VARIABLES", "")
+
+
+def load_script(name: str, path: Path) -> ModuleType:
+    """Import a script that is not in a package (a benchmark under bench/) as module `name`.
+
+    It is registered in sys.modules before it runs: dataclasses look their module up there."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -6,13 +6,11 @@ Tiny sizes (200 records, an invalid one every 25) so every kind of invalid recor
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -20,21 +18,13 @@ import pytest
 import zstandard
 
 from comment_etl.parse.parse_file import parse_file
+from tests.conftest import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench" / "parse"
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _load("bench_parse_generate", BENCH / "generate.py")
+generate = load_script("bench_parse_generate", BENCH / "generate.py")
 
 ROWS = 200
 INVALID_EVERY = 25
@@ -116,7 +106,7 @@ def test_later_dumps_continue_or_overlap_the_first(kind: str, tmp_path: Path) ->
 def test_alternatives_run_on_the_generated_files(tmp_path: Path) -> None:
     """The DuckDB and pandas contenders still work with the locked versions (dlt is slow to
     import: the benchmark itself covers it)."""
-    run = _load("bench_parse_run", BENCH / "run.py")
+    run = load_script("bench_parse_run", BENCH / "run.py")
     reddit, reddit_expected = _generate("reddit", tmp_path)
     csv_path, csv_expected = _generate("csv", tmp_path)
 
@@ -138,7 +128,7 @@ def test_alternatives_run_on_the_generated_files(tmp_path: Path) -> None:
 def test_pipeline_bench_keeps_other_sizes_and_notes_when_it_writes_results() -> None:
     """bench/pipeline/run.py rewrites only what it measured: the main table when it ran those
     contenders, and its own size's block of the lake section (others and hand notes kept)."""
-    run = _load("bench_pipeline_run", REPO / "bench" / "pipeline" / "run.py")
+    run = load_script("bench_pipeline_run", REPO / "bench" / "pipeline" / "run.py")
     small = run.splice_results("# main v1\n", None, "### 100 rows\nfirst\n", 100)
     assert small.startswith("# main v1\n") and "first" in small
     both = run.splice_results(small + "\nNotes by hand.\n", None, "### 1,000 rows\n", 1000)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import itertools
 import math
 import subprocess
 from pathlib import Path
@@ -13,7 +12,7 @@ import duckdb
 from comment_etl.transform.dbt_build import dbt_executable, dbt_subprocess_env
 from comment_etl.warehouse.connect import connect
 from comment_etl.warehouse.limits import dbt_env, duckdb_config
-from tests.conftest import REPO
+from tests.conftest import REPO, load_script
 
 DBT_PROJECT = REPO / "dbt"
 
@@ -175,15 +174,15 @@ def test_comment_lists_build_spills_instead_of_running_out_of_memory(tmp_path: P
 
 
 def _top_model_terms(text: str, count: int) -> tuple[list[str], float]:
-    """The classifier's reading of a normalized `text`, computed here from the seed file (as
-    bench/themes/spam_model.py defines it): its `count` heaviest terms (ties by term) and the
-    spam probability."""
+    """The classifier's reading of `text`, computed here from the seed file with the trainer's
+    own terms (bench/themes/spam_model.py `terms_of`): its `count` heaviest terms (ties by term)
+    and the spam probability."""
+    spam_model = load_script("bench_themes_spam_model", REPO / "bench" / "themes" / "spam_model.py")
     with (DBT_PROJECT / "seeds" / "spam_model_terms.csv").open(newline="") as handle:
         weights = {row["term"]: float(row["weight"]) for row in csv.DictReader(handle)}
-    words = text.split(" ")
-    terms = set(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
+    (terms,) = spam_model.terms_of([text])
     known = sorted((t for t in terms if t in weights), key=lambda t: (-weights[t], t))
-    score = weights["(bias)"] + sum(weights[t] for t in known)
+    score = weights[spam_model.BIAS] + sum(weights[t] for t in known)
     return known[:count], 1 / (1 + math.exp(-score))
 
 

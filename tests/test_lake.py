@@ -7,7 +7,6 @@ What each test proves, and how it was checked that it can fail, is said in its d
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import os
 import shutil
@@ -29,7 +28,7 @@ from comment_etl.config import Settings, load_settings
 from comment_etl.warehouse.connect import connect, scalar
 from comment_etl.warehouse.publish import bi_source, published_version
 from comment_etl.warehouse.target import Lake
-from tests.conftest import FIXTURES, REPO, SEED_PAGE
+from tests.conftest import FIXTURES, REPO, SEED_PAGE, load_script
 from tests.dag_runner import run_dag, task_states
 
 YTCD_DUMP = FIXTURES / "daily" / "Xk3vTq9LmPw.jsonl"
@@ -44,14 +43,7 @@ INVALID_EVERY = 1_000
 @functools.cache
 def _load_generator() -> ModuleType:
     """The parsing benchmark's deterministic dump generator (it writes what it says it wrote)."""
-    spec = importlib.util.spec_from_file_location(
-        "bench_parse_generate", REPO / "bench" / "parse" / "generate.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_parse_generate"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_parse_generate", REPO / "bench" / "parse" / "generate.py")
 
 
 @pytest.fixture
