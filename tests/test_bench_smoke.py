@@ -140,6 +140,37 @@ def test_pipeline_bench_keeps_other_sizes_and_notes_when_it_writes_results() -> 
     assert run.splice_results(again, None, None, 100) == again
 
 
+def test_themes_bench_rewrites_only_its_cost_section() -> None:
+    """`bench/themes/run.py --only speed` replaces the cost section of RESULTS.md and keeps every
+    table before it; the section reports each build's CPU and memory, not wall time alone."""
+    sys.path.insert(0, str(REPO / "bench" / "themes"))
+    sys.path.insert(0, str(REPO / "bench"))
+    themes = load_script("bench_themes_run", REPO / "bench" / "themes" / "run.py")
+    from _harness import ProcessRun
+
+    def build(wall: float, cpu: float) -> ProcessRun:
+        return ProcessRun(
+            wall=wall, cpu=cpu, max_rss_mb=900, tree_rss_mb=950, others=0.1, returncode=0
+        )
+
+    section = themes.speed_section(
+        [("rules only", build(40, 60)), ("rules + classifier", build(45, 68))]
+    )
+    text = "\n".join(section)
+    assert "| rules + classifier | ok | 45.0 | 68.0 | 22,222 | 900 | 0.1 |" in text
+    assert "+5.0 s wall, +8.0 CPU s" in text
+    old = (
+        "# Spam\n\n## Leave one video out\n\n| a |\n\n" + themes.SPEED_HEADING + "\n\nold numbers\n"
+    )
+    spliced = themes.splice_speed(old, section)
+    assert spliced.startswith(
+        "# Spam\n\n## Leave one video out\n\n| a |\n\n" + themes.SPEED_HEADING
+    )
+    assert "old numbers" not in spliced
+    assert spliced.count(themes.SPEED_HEADING) == 1
+    assert themes.splice_speed(spliced, section) == spliced
+
+
 #: A child that uses half a CPU second, then waits for stdin to close.
 BURN = (
     "import sys, time\n"
