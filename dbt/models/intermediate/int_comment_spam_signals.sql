@@ -117,7 +117,7 @@ model_bias as (
 
 -- The distinct words and word pairs of each comment, as bench/themes/spam_model.py trains on,
 -- that the model weighs: a term it does not know adds nothing, and dropping those here keeps
--- what the two readers below share small (at 1M comments ~25M terms before the join).
+-- what the two readers below share small (the 1M bench warehouse: 50.3M terms, 12.1M known).
 comment_terms as (
 
     select
