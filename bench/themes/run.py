@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import os
 import platform
 import shutil
 import subprocess
@@ -44,6 +43,7 @@ import spam_model  # noqa: E402
 
 from _harness import ProcessRun, machine, run_measured  # noqa: E402
 from comment_etl.parse.parse_file import parse_file  # noqa: E402
+from comment_etl.transform.dbt_build import dbt_executable, dbt_subprocess_env  # noqa: E402
 from comment_etl.warehouse.load import load_run  # noqa: E402
 from comment_etl.warehouse.schema import ensure_schema  # noqa: E402
 
@@ -86,20 +86,14 @@ def dbt_command(
     select: str | None = None,
     full_refresh: bool = False,
 ) -> tuple[list[str], dict[str, str]]:
-    """The `dbt build` command line and environment for `project` on `warehouse`."""
-    env = {
-        **os.environ,
-        "COMMENTS_WAREHOUSE": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DO_NOT_TRACK": "1",
-    }
+    """The `dbt build` command line and environment for `project` on `warehouse` (the
+    pipeline's own dbt executable and subprocess environment: target and logs under `work`)."""
+    env = dbt_subprocess_env(work, COMMENTS_WAREHOUSE=str(warehouse))
     command = [
-        str(Path(sys.executable).with_name("dbt")),
+        dbt_executable(),
         "build",
         "--project-dir", str(project),
         "--profiles-dir", str(project),
-        "--target-path", str(work / "target"),
-        "--log-path", str(work / "logs"),
     ]  # fmt: skip
     if variables:
         command += ["--vars", variables]
