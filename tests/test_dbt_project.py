@@ -10,6 +10,7 @@ a recurring topic, and labels an analyst should not trust. The tests then read t
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -624,3 +625,43 @@ def test_sentiment_is_judged_in_english_only(marts: duckdb.DuckDBPyConnection) -
     assert by_day == [
         {"comments": len(non_spam), "judged": len(non_spam), "und": 2, "spam": len(CRANE_SPAM)}
     ]
+
+
+def test_unique_combination_test_finds_a_repeated_combination(
+    dbt_build: Build, tmp_path: Path
+) -> None:
+    """The generic test (dbt/tests/generic/unique_combination_of_columns.sql, as dbt compiled
+    it for int_comment_themes) returns nothing on the built table and the combination, with
+    its count, once a row is in it twice."""
+    assert dbt_build.returncode == 0, dbt_build.output()
+    manifest = json.loads((dbt_build.warehouse.parent / "target" / "manifest.json").read_text())
+    compiled = [
+        node["compiled_code"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and node.get("test_metadata", {}).get("name") == "unique_combination_of_columns"
+        and node.get("attached_node") == "model.comments_warehouse.int_comment_themes"
+    ]
+    assert len(compiled) == 1, "no compiled uniqueness test of int_comment_themes"
+    sql = compiled[0]
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes(dbt_build.warehouse.read_bytes())
+    con = duckdb.connect(str(copy))
+    try:
+        catalog = f'"{dbt_build.warehouse.stem}".'
+        sql = sql.replace(catalog, f'"{copy.stem}".')
+        assert con.execute(sql).fetchall() == []
+        key = "platform, content_id, comment_id, theme"
+        repeated = con.execute(
+            f"select {key} from intermediate.int_comment_themes order by {key} limit 1"
+        ).fetchone()
+        assert repeated is not None
+        con.execute(
+            "insert into intermediate.int_comment_themes select * from "
+            "intermediate.int_comment_themes where (platform, content_id, comment_id, theme) "
+            "= (?, ?, ?, ?)",
+            list(repeated),
+        )
+        assert con.execute(sql).fetchall() == [(*repeated, 2)]
+    finally:
+        con.close()
