@@ -241,3 +241,59 @@ def test_spam_classifier_build_spills_instead_of_running_out_of_memory(tmp_path:
         ).fetchone()
     assert flagged == rows
     assert wrong == 0
+
+
+def test_theme_examples_build_spills_instead_of_running_out_of_memory(tmp_path: Path) -> None:
+    """`fct_theme_summary` shows one example comment per content, theme and language. As an
+    ordered aggregate (first(comment_id order by score desc, ...)) it could not spill: at 10M
+    comments (1.7M groups) it ran out of the 700MB cap. Now a window picks the examples.
+    600,000 synthetic themed comments of ~250 characters in 300,000 groups under a 100MB cap
+    (the ordered aggregate fails there at once): the build must pass, and each group's example
+    must be its first comment by score, likes and position."""
+    warehouse = tmp_path / "comments.duckdb"
+    rows, contents = 600_000, 3_000
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema intermediate")
+    con.execute("create schema marts")
+    # comment i: content i % 3000, language (i // 3000) % 10, theme (i // 30000) % 10: every
+    # (content, language, theme) twice
+    keys = f"'youtube' as platform, 'v' || (i % {contents}) as content_id, 'k' || i as comment_id"
+    con.execute(
+        f"""
+        create table marts.fct_comments as
+        select {keys}, md5('youtube|v' || (i % {contents})) as content_key,
+            'l' || ((i // {contents}) % 10) as language, false as is_spam, i % 13 as like_count,
+            repeat('comment text number ' || i || ' ', 12) as comment_text, i as position
+        from range({rows}) as r(i)
+        """
+    )
+    con.execute(
+        f"""
+        create table intermediate.int_comment_themes as
+        select {keys}, 'theme_' || ((i // {contents * 10}) % 10) as theme, i % 7 + 1 as score
+        from range({rows}) as r(i)
+        """
+    )
+    con.execute(
+        "create table intermediate.int_contents__touched as select "
+        "md5('') as content_key, 'youtube' as platform, 'v' as content_id limit 0"
+    )
+    con.close()
+    _dbt_run_capped(tmp_path, warehouse, "fct_theme_summary", "100MB")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        groups, wrong = con.execute(
+            """
+            with best as (
+                select c.content_key, t.theme, c.language,
+                    arg_min(c.comment_id, (-t.score, -c.like_count, c.position)) as comment_id
+                from marts.fct_comments as c
+                join intermediate.int_comment_themes as t using (platform, content_id, comment_id)
+                group by all
+            )
+            select count(*), count(*) filter (where s.example_comment_id <> b.comment_id)
+            from marts.fct_theme_summary as s
+            join best as b using (content_key, theme, language)
+            """
+        ).fetchone()
+    assert groups == 300_000
+    assert wrong == 0

@@ -47,33 +47,54 @@ per_moment as (
         content_id,
         moment_second,
         count(*) as mentions,
-        sum(like_count) as likes_total,
-        {{ example_comment('comment_id') }} as example_comment_id,
-        {{ example_comment('left(comment_text, 280)') }} as example_text_excerpt
+        sum(like_count) as likes_total
 
     from moment_comments
     group by content_key, platform, content_id, moment_second
 
+),
+
+-- the example of each moment: its first comment by example_comment_order
+examples as (
+
+    select
+        content_key,
+        moment_second,
+        comment_id as example_comment_id,
+        left(comment_text, 280) as example_text_excerpt
+
+    from moment_comments
+    qualify row_number() over (
+        partition by content_key, moment_second
+        order by {{ example_comment_order() }}
+    ) = 1
+
 )
 
 select
-    content_key,
-    platform,
-    content_id,
-    moment_second as second,  -- noqa: RF04
+    per_moment.content_key,
+    per_moment.platform,
+    per_moment.content_id,
+    per_moment.moment_second as second,  -- noqa: RF04
     case
-        when moment_second >= 3600
+        when per_moment.moment_second >= 3600
             then printf(
                 '%d:%02d:%02d',
-                moment_second // 3600,
-                moment_second % 3600 // 60,
-                moment_second % 60
+                per_moment.moment_second // 3600,
+                per_moment.moment_second % 3600 // 60,
+                per_moment.moment_second % 60
             )
-        else printf('%d:%02d', moment_second // 60, moment_second % 60)
+        else printf(
+            '%d:%02d', per_moment.moment_second // 60, per_moment.moment_second % 60
+        )
     end as moment_label,
-    mentions,
-    likes_total,
-    example_comment_id,
-    example_text_excerpt
+    per_moment.mentions,
+    per_moment.likes_total,
+    examples.example_comment_id,
+    examples.example_text_excerpt
 
 from per_moment
+inner join examples
+    on
+        per_moment.content_key = examples.content_key
+        and per_moment.moment_second = examples.moment_second

@@ -63,16 +63,30 @@ per_theme as (
         count(*) filter (where not is_spam) as comments,
         count(*) filter (where is_spam) as spam_comments,
         sum(like_count) filter (where not is_spam) as likes_total,
-        avg(score) filter (where not is_spam) as avg_score,
-        {{ example_comment('comment_id', ['score desc']) }} filter (
-            where not is_spam
-        ) as example_comment_id,
-        {{ example_comment('left(comment_text, 280)', ['score desc']) }} filter (
-            where not is_spam
-        ) as example_text_excerpt
+        avg(score) filter (where not is_spam) as avg_score
 
     from themed_comments
     group by content_key, platform, content_id, theme, language
+
+),
+
+-- the example of each content, theme and language: its first non-spam comment by
+-- example_comment_order (none when only spam carries the theme)
+examples as (
+
+    select
+        content_key,
+        theme,
+        language,
+        comment_id as example_comment_id,
+        left(comment_text, 280) as example_text_excerpt
+
+    from themed_comments
+    where not is_spam
+    qualify row_number() over (
+        partition by content_key, theme, language
+        order by {{ example_comment_order(['score desc']) }}
+    ) = 1
 
 )
 
@@ -88,9 +102,14 @@ select
     / nullif(content_totals.content_comments, 0) as share_of_content_comments,
     per_theme.likes_total,
     per_theme.avg_score,
-    per_theme.example_comment_id,
-    per_theme.example_text_excerpt
+    examples.example_comment_id,
+    examples.example_text_excerpt
 
 from per_theme
 inner join content_totals
     on per_theme.content_key = content_totals.content_key
+left join examples
+    on
+        per_theme.content_key = examples.content_key
+        and per_theme.theme = examples.theme
+        and per_theme.language is not distinct from examples.language
