@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -22,11 +23,17 @@ def _setting(con, name: str) -> str:
 
 
 def _dbt_run_capped(
-    tmp_path: Path, warehouse: Path, model: str, memory_limit: str, *, seeds: tuple[str, ...] = ()
+    tmp_path: Path,
+    warehouse: Path,
+    model: str,
+    memory_limit: str,
+    *,
+    seeds: tuple[str, ...] = (),
+    dbt_vars: str | None = None,
 ) -> None:
     """`dbt run` one model (full refresh) on `warehouse`, DuckDB capped at `memory_limit`, one
-    thread, spilling under `tmp_path`, after `dbt seed` of `seeds`; fails the test with dbt's
-    output if a step fails."""
+    thread, spilling under `tmp_path`, after `dbt seed` of `seeds`, with `dbt_vars` (YAML) if
+    given; fails the test with dbt's output if a step fails."""
     env = dbt_subprocess_env(
         tmp_path,
         COMMENTS_WAREHOUSE=str(warehouse),
@@ -35,7 +42,8 @@ def _dbt_run_capped(
         COMMENTS_DUCKDB_TEMP_DIR=str(tmp_path / "spill"),
     )
     project = ["--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)]
-    commands = [[dbt_executable(), "run", "--select", model, "--full-refresh", *project]]
+    run = [dbt_executable(), "run", "--select", model, "--full-refresh", *project]
+    commands = [run + (["--vars", dbt_vars] if dbt_vars else [])]
     if seeds:
         commands.insert(0, [dbt_executable(), "seed", "--select", *seeds, *project])
     for command in commands:
@@ -63,13 +71,17 @@ def test_defaults_and_dbt_environment(tmp_path: Path, monkeypatch) -> None:
     assert env["COMMENTS_DUCKDB_TEMP_DIR"] == config["temp_directory"]
 
 
-def test_content_terms_build_spills_instead_of_running_out_of_memory(tmp_path: Path) -> None:
-    """`int_content_terms` groups every (content, term, surface form): ~11M terms at 1M comments.
-    Under the memory cap its build must spill to disk; an ordered aggregate that could not spill
-    (`first(surface order by ...)`) failed the 1M build with DuckDB's Out of Memory Error.
-    200,000 synthetic comments (2,000 contents, 12 words each out of 300,000) and a 150MB cap
-    reproduce that failure in a minute."""
-    warehouse = tmp_path / "comments.duckdb"
+def test_content_terms_build_in_batches_fits_the_memory_cap(tmp_path: Path) -> None:
+    """`int_content_terms` counts every (content, comment, term): ~26M term uses at 1M comments.
+    DuckDB's hash aggregate did not spill those text keys reliably (at 10M comments the build ran
+    out of a 700MB cap), so the model counts in batches of whole contents, one statement each.
+    200,000 synthetic comments (2,000 contents, 12 words each out of 300,000) under a 100MB cap:
+    in one batch, or as a UNION ALL of batches, the build fails with DuckDB's Out of Memory
+    Error; in 8 batches of 25,000 comments it must build, and give the same rows as one batch
+    built without the cap."""
+    warehouse = tmp_path / "batched" / "comments.duckdb"
+    reference = tmp_path / "whole" / "comments.duckdb"
+    warehouse.parent.mkdir()
     con = duckdb.connect(str(warehouse))
     con.execute("create schema marts; create schema intermediate; create schema seeds")
     con.execute(
@@ -77,7 +89,7 @@ def test_content_terms_build_spills_instead_of_running_out_of_memory(tmp_path: P
         create table marts.fct_comments as
         select
             'c' || (i % 2000) as content_key, 'youtube' as platform,
-            'v' || (i % 2000) as content_id,
+            'v' || (i % 2000) as content_id, 'youtube:k' || i as comment_key,
             'k' || i as comment_id, 'en' as language, false as is_spam,
             (select string_agg('w' || ((i * 7919 + j * 104729) % 300000)
                 || case when j % 3 = 0 then 's' else '' end, ' ') from range(12) as t(j))
@@ -91,13 +103,42 @@ def test_content_terms_build_spills_instead_of_running_out_of_memory(tmp_path: P
         "select distinct content_key from marts.fct_comments"
     )
     con.close()
-    _dbt_run_capped(tmp_path, warehouse, "int_content_terms", "150MB")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    reference.parent.mkdir()
+    shutil.copy(warehouse, reference)
+
+    _dbt_run_capped(
+        tmp_path / "batched",
+        warehouse,
+        "int_content_terms",
+        "100MB",
+        dbt_vars="{topic_batch_comments: 25000}",
+    )
+    _dbt_run_capped(
+        tmp_path / "whole",
+        reference,
+        "int_content_terms",
+        "4GB",
+        dbt_vars="{topic_batch_comments: 1000000}",
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"attach '{reference}' as whole (read_only)")
         contents, terms = con.execute(
             "select count(distinct content_key), count(*) from intermediate.int_content_terms"
         ).fetchone()
+        differences = con.execute(
+            """
+            select count(*) from (
+                (select * from intermediate.int_content_terms
+                 except all select * from whole.intermediate.int_content_terms)
+                union all
+                (select * from whole.intermediate.int_content_terms
+                 except all select * from intermediate.int_content_terms)
+            )
+            """
+        ).fetchone()[0]
     assert contents == 2000
-    assert terms > 1_000_000  # the scale at which the old aggregate ran out of memory
+    assert terms > 4_000_000  # every term of every batch, not the first batch alone
+    assert differences == 0
 
 
 def test_comment_lists_build_spills_instead_of_running_out_of_memory(tmp_path: Path) -> None:
