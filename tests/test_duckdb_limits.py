@@ -30,10 +30,11 @@ def _dbt_run_capped(
     *,
     seeds: tuple[str, ...] = (),
     dbt_vars: str | None = None,
-) -> None:
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
     """`dbt run` one model (full refresh) on `warehouse`, DuckDB capped at `memory_limit`, one
     thread, spilling under `tmp_path`, after `dbt seed` of `seeds`, with `dbt_vars` (YAML) if
-    given; fails the test with dbt's output if a step fails."""
+    given. With `check`, fails the test with dbt's output if a step fails; returns the run."""
     env = dbt_subprocess_env(
         tmp_path,
         COMMENTS_WAREHOUSE=str(warehouse),
@@ -48,7 +49,8 @@ def _dbt_run_capped(
         commands.insert(0, [dbt_executable(), "seed", "--select", *seeds, *project])
     for command in commands:
         proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, proc.stdout[-3000:]
+        assert proc.returncode == 0 or not check, proc.stdout[-3000:]
+    return proc
 
 
 def test_warehouse_connections_are_capped(tmp_path: Path, monkeypatch) -> None:
@@ -76,9 +78,9 @@ def test_content_terms_build_in_batches_fits_the_memory_cap(tmp_path: Path) -> N
     DuckDB's hash aggregate did not spill those text keys reliably (at 10M comments the build ran
     out of a 700MB cap), so the model counts in batches of whole contents, one statement each.
     200,000 synthetic comments (2,000 contents, 12 words each out of 300,000) under a 100MB cap:
-    in one batch, or as a UNION ALL of batches, the build fails with DuckDB's Out of Memory
-    Error; in 8 batches of 25,000 comments it must build, and give the same rows as one batch
-    built without the cap."""
+    in one batch the build must fail with DuckDB's Out of Memory Error (the cap binds); in 8
+    batches of 25,000 comments it must build, and give the same rows as one batch built without
+    the cap."""
     warehouse = tmp_path / "batched" / "comments.duckdb"
     reference = tmp_path / "whole" / "comments.duckdb"
     warehouse.parent.mkdir()
@@ -113,13 +115,14 @@ def test_content_terms_build_in_batches_fits_the_memory_cap(tmp_path: Path) -> N
         "100MB",
         dbt_vars="{topic_batch_comments: 25000}",
     )
-    _dbt_run_capped(
-        tmp_path / "whole",
-        reference,
-        "int_content_terms",
-        "4GB",
-        dbt_vars="{topic_batch_comments: 1000000}",
+    one_batch = "{topic_batch_comments: 1000000}"
+    # the cap binds: in one batch the same build runs out of it
+    failed = _dbt_run_capped(
+        tmp_path / "whole", reference, "int_content_terms", "100MB", dbt_vars=one_batch, check=False
     )
+    assert failed.returncode != 0
+    assert "Out of Memory" in failed.stdout, failed.stdout[-3000:]
+    _dbt_run_capped(tmp_path / "whole", reference, "int_content_terms", "4GB", dbt_vars=one_batch)
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"attach '{reference}' as whole (read_only)")
         contents, terms = con.execute(

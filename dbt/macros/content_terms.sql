@@ -2,16 +2,24 @@
     int_content_terms, in batches. The model counts the terms of its comments in
     content_terms_batches() batches of whole contents (hash(content_key) % batches), one statement
     each: the model's own select is batch 0, and its post-hook inserts the others into the same
-    table, in the same transaction. One statement per batch, because DuckDB runs the arms of a
-    UNION ALL side by side: under a 100MB memory_limit the 4-arm union failed where 4 statements
-    passed (tests/test_duckdb_limits.py), and at 10M comments 20 statements took 420 s and 875 MB
-    RSS against 515 s and 1.2 GB for the union.
+    table, in the same transaction. `dbt compile` and `dbt show` of the model show batch 0 only.
+
+    One statement per batch, because DuckDB runs the arms of a UNION ALL side by side. Measured
+    by hand on duckdb 1.5.5: 200,000 synthetic comments under a 100MB memory_limit failed as one
+    select and as a 4-arm union, and built as 4 statements; the model's query at 10M comments
+    (the 1M bench warehouse ten times over) took 420 s and 875 MB RSS as 20 statements, 515 s and
+    1.2 GB as a 20-arm union, and ran out of the 700MB limit as one select.
+
+    A batch holds whole contents, so it is "about" topic_batch_comments comments only when
+    contents are many and small: one content with more comments than that is a batch of its own
+    size, however large.
 #}
 
 
 {#- content_terms_batches(): how many batches, one per `topic_batch_comments` comments the build
     reads (all of fct_comments when built whole, the touched contents' comments in an incremental
-    build), at least one. The post-hook counts again, in the same transaction: the same number. -#}
+    build), at least one. The model's select and its post-hook each count: the same number,
+    because nothing writes to the warehouse while dbt builds (one writer). -#}
 {% macro content_terms_batches() %}
     {%- if not execute -%}
         {{ return(1) }}
@@ -22,6 +30,12 @@
     {%- endset -%}
     {%- set comments = run_query(query).columns[0].values()[0] | int -%}
     {%- set per_batch = var('topic_batch_comments') | int -%}
+    {%- if per_batch < 1 -%}
+        {{ exceptions.raise_compiler_error(
+            'topic_batch_comments must be a positive number of comments, got '
+            ~ var('topic_batch_comments')
+        ) }}
+    {%- endif -%}
     {{ return([1, (comments + per_batch - 1) // per_batch] | max) }}
 {% endmacro %}
 
@@ -85,7 +99,7 @@ comments as (
 
 ),
 
--- a number per content, only for this query (see above)
+-- a number per content, only for this query: narrower keys to group on
 content_numbers as (
 
     select
