@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -210,6 +211,18 @@ def test_later_days_build_incrementally(day_by_day: dict[str, Any]) -> None:
     # day 3 observed the 4 re-exported day-2 comments and the reply, nothing of day 1
     observed = _rows(warehouse, "select comment_id from intermediate.int_comments__observed")
     assert sorted(c for (c,) in observed) == ["d1", "d2", "d3", "d4", "d5"]
+
+
+def test_incremental_builds_drop_their_temp_tables(day_by_day: dict[str, Any]) -> None:
+    """dbt-duckdb leaves an incremental model's temporary table (its new rows) in DuckDB's memory
+    for the rest of the session; macros/incremental.sql drops it once the rows are in. Every
+    temporary table the three builds created (dbt's log of the SQL it ran) was dropped."""
+    log = (day_by_day["root"] / "dbt_target" / "logs" / "dbt.log").read_text()
+    created = re.findall(r'create temporary table\s+"([^"]+)"', log)
+    dropped = set(re.findall(r'drop table if exists "([^"]+)"', log))
+    models = [name for name in created if name.startswith(("int_", "fct_", "dim_"))]
+    assert len(models) >= 10  # days 2 and 3 build the incremental models incrementally
+    assert [name for name in created if name not in dropped] == []
 
 
 def test_a_new_copy_makes_the_old_comment_spam_and_an_edit_updates_the_group(
